@@ -145,15 +145,31 @@ def check_shape(name, value, shape):
     if got.shape != shape:
         hint = " (transposed?)" if got.shape == shape[::-1] and _len(shape) == 2 else ""
         raise CheckFailed(f"{name} has shape {got.shape}, expected {shape}{hint}.")
-    return got
 
 
-def check_scalar(name, value):
-    """``value`` is one finite real number; returns it as a float."""
+def as_number(name, value):
+    """``value`` as a float, or a clear failure when it is not one finite real number."""
     got = as_array(name, value)
     if got.size != 1:
         raise CheckFailed(f"{name} should be a single number, got shape {got.shape}.")
     return _float(got.reshape(-1)[0])
+
+
+# The check_* functions return None on purpose: nbgrader reads a number displayed by the last
+# line of a test cell as partial credit, so a check must never display a value.
+
+def check_scalar(name, value):
+    """``value`` is one finite real number."""
+    as_number(name, value)
+
+
+def _is_simple_factor(factor):
+    """True for ±n and ±1/n with n a whole number from 2 to 10 000."""
+    for value in (abs(factor), 1.0 / abs(factor)):
+        n = round(value)
+        if 2 <= n <= 10_000 and abs(value - n) <= 1e-6 * n:
+            return True
+    return False
 
 
 def diagnose(name, got, expected, tol=1e-6, suspects=None):
@@ -186,7 +202,10 @@ def diagnose(name, got, expected, tol=1e-6, suspects=None):
     denom = _float(_sum(expected * expected))
     if denom > 0 and not _all(got == 0):
         factor = _float(_sum(got * expected)) / denom
-        if factor != 0 and _relative_error(got / factor, expected) <= tol:
+        # One number is always "a factor" of another: only name a factor that explains a slip
+        # (2, 1/2, N, 1/N, ...) there; for arrays any common factor is worth naming.
+        if factor != 0 and _relative_error(got / factor, expected) <= tol and (
+                got.size > 1 or _is_simple_factor(factor)):
             return (f"{name} is off by a constant factor: it is about {factor:.3g} times the "
                     "correct value.")
     if _all(got == 0):
@@ -230,18 +249,16 @@ def check_gradients(got, loss, params, tol=1e-6, where="", suspects=None):
 
 def check_at_most(name, value, bound, advice=""):
     """``value`` (a number) is at most ``bound``; bounds are stated in the notebook."""
-    value = check_scalar(name, value)
+    value = as_number(name, value)
     if not value <= bound:
         raise CheckFailed(f"{name} is {value:.6g}, which is above the target {bound:g}. {advice}".strip())
-    return value
 
 
 def check_at_least(name, value, bound, advice=""):
     """``value`` (a number) is at least ``bound``; bounds are stated in the notebook."""
-    value = check_scalar(name, value)
+    value = as_number(name, value)
     if not value >= bound:
         raise CheckFailed(f"{name} is {value:.6g}, which is below the target {bound:g}. {advice}".strip())
-    return value
 
 
 def check(condition, message):

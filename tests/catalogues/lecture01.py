@@ -1,0 +1,293 @@
+"""Lecture 1: typical wrong answers (each must lose points on its own exercise) and correct
+answers written differently (each must get full marks)."""
+
+from tests.catalogues import Variant
+
+ASSIGNMENT = "01_credit_regression"
+NB = "credit_regression"
+
+
+def one_neuron(body):
+    return f'''def one_neuron_gradients(x, y, w1, b1, w2, b2):
+{body}
+'''
+
+
+def matrix_gradients(body):
+    return f'''def gradients(X, Y, W1, b1, W2, b2):
+{body}
+'''
+
+
+GRADS = ("test_one_neuron_gradients",)
+TRAIN = ("test_train_one_neuron",)
+FORWARD = ("test_forward",)
+MATRIX = ("test_gradients",)
+DESCENT = ("test_gradient_descent",)
+INIT = ("test_init_params",)
+CLASSIFIER = ("test_classifier",)
+CLASSIFIER_GRADS = ("test_classifier_gradients",)
+
+DESCENT_OK = '''def gradient_step(X, Y, W1, b1, W2, b2, lr):
+    dW1, db1, dW2, db2 = gradients(X, Y, W1, b1, W2, b2)
+    return W1 - lr * dW1, b1 - lr * db1, W2 - lr * dW2, b2 - lr * db2
+
+
+def gradient_descent(X, Y, W1, b1, W2, b2, lr=0.0001, n_iter=10_000):
+{body}
+'''
+
+CLASSIFIER_OK_FORWARD = '''def forward_classifier(X, W1, b1, W2, b2):
+    return sigmoid(sigmoid(X @ W1 + b1) @ W2 + b2)
+
+'''
+
+VARIANTS = [
+    # --- Exercise 1: the four scalar gradients -------------------------------------------------
+    Variant("grads_drop_factor_two", NB, {"one_neuron_gradients": one_neuron('''    a1 = sigmoid(w1 * x + b1)
+    err = w2 * a1 + b2 - y
+    g = err * w2 * a1 * (1 - a1)
+    return np.sum(g * x), np.sum(g), np.sum(err * a1), np.sum(err)''')}, True, GRADS,
+            "drops the 2 of the square (the seed's shortcut)"),
+    Variant("grads_missing_sigmoid_derivative", NB, {"one_neuron_gradients": one_neuron('''    a1 = sigmoid(w1 * x + b1)
+    err = 2 * (w2 * a1 + b2 - y)
+    return np.sum(err * w2 * x), np.sum(err * w2), np.sum(err * a1), np.sum(err)''')}, True, GRADS,
+            "dropped chain-rule factor σ′"),
+    Variant("grads_missing_x", NB, {"one_neuron_gradients": one_neuron('''    a1 = sigmoid(w1 * x + b1)
+    err = 2 * (w2 * a1 + b2 - y)
+    g = err * w2 * a1 * (1 - a1)
+    return np.sum(g), np.sum(g), np.sum(err * a1), np.sum(err)''')}, True, GRADS,
+            "forgets the input x in dL/dw1"),
+    Variant("grads_sign_error", NB, {"one_neuron_gradients": one_neuron('''    a1 = sigmoid(w1 * x + b1)
+    err = 2 * (y - (w2 * a1 + b2))
+    g = err * w2 * a1 * (1 - a1)
+    return np.sum(g * x), np.sum(g), np.sum(err * a1), np.sum(err)''')}, True, GRADS,
+            "error taken as y − ŷ: every gradient has the wrong sign"),
+    Variant("grads_mean_instead_of_sum", NB, {"one_neuron_gradients": one_neuron('''    a1 = sigmoid(w1 * x + b1)
+    err = 2 * (w2 * a1 + b2 - y)
+    g = err * w2 * a1 * (1 - a1)
+    return np.mean(g * x), np.mean(g), np.mean(err * a1), np.mean(err)''')}, True, GRADS,
+            "mean instead of sum"),
+    Variant("grads_sigmoid_derivative_of_z", NB, {"one_neuron_gradients": one_neuron('''    z1 = w1 * x + b1
+    a1 = sigmoid(z1)
+    err = 2 * (w2 * a1 + b2 - y)
+    g = err * w2 * z1 * (1 - z1)
+    return np.sum(g * x), np.sum(g), np.sum(err * a1), np.sum(err)''')}, True, GRADS,
+            "uses a(1 − a) with z in place of a"),
+    Variant("grads_forgot_bias", NB, {"one_neuron_gradients": one_neuron('''    a1 = sigmoid(w1 * x + b1)
+    err = 2 * (w2 * a1 + b2 - y)
+    g = err * w2 * a1 * (1 - a1)
+    return np.sum(g * x), 0.0, np.sum(err * a1), 0.0''')}, True, GRADS,
+            "forgotten bias gradients"),
+    Variant("grads_tampered_checks", NB, {"one_neuron_gradients": '''np.allclose = lambda *a, **k: True
+np.isclose = lambda *a, **k: True
+np.testing.assert_allclose = lambda *a, **k: None
+
+def one_neuron_gradients(x, y, w1, b1, w2, b2):
+    return 0.0, 0.0, 0.0, 0.0
+'''}, True, GRADS, "wrong answer that replaces numpy's comparison functions"),
+    Variant("grads_loop_over_examples", NB, {"one_neuron_gradients": one_neuron('''    dw1 = db1 = dw2 = db2 = 0.0
+    for xi, yi in zip(x, y):
+        ai = 1 / (1 + np.exp(-(w1 * xi + b1))) if w1 * xi + b1 > -700 else 0.0
+        ei = 2 * (w2 * ai + b2 - yi)
+        dw2 += ei * ai
+        db2 += ei
+        db1 += ei * w2 * ai * (1 - ai)
+        dw1 += ei * w2 * ai * (1 - ai) * xi
+    return dw1, db1, dw2, db2''')}, False, GRADS, "a loop over examples"),
+    Variant("grads_derivative_from_z", NB, {"one_neuron_gradients": '''from course.activations import sigmoid_prime
+
+def one_neuron_gradients(x, y, w1, b1, w2, b2):
+    z1 = w1 * x + b1
+    dL_dyhat = 2 * (w2 * sigmoid(z1) + b2 - y)
+    dL_dz1 = dL_dyhat * w2 * sigmoid_prime(z1)
+    return float(dL_dz1 @ x), float(dL_dz1.sum()), float(dL_dyhat @ sigmoid(z1)), float(dL_dyhat.sum())
+'''}, False, GRADS, "σ′ evaluated at z, dot products instead of sums"),
+
+    # --- Exercise 2: the training loop ---------------------------------------------------------
+    Variant("train_gradient_ascent", NB, {"train_one_neuron": '''def train_one_neuron(x, y, w1, b1, w2, b2, lr=0.001, n_iter=10_000):
+    losses = []
+    for _ in range(n_iter):
+        losses.append(sum_of_squares(predict_one_neuron(x, w1, b1, w2, b2), y))
+        dw1, db1, dw2, db2 = one_neuron_gradients(x, y, w1, b1, w2, b2)
+        w1, b1, w2, b2 = w1 + lr * dw1, b1 + lr * db1, w2 + lr * dw2, b2 + lr * db2
+    return w1, b1, w2, b2, losses
+'''}, True, TRAIN, "steps up the gradient"),
+    Variant("train_forgets_output_bias", NB, {"train_one_neuron": '''def train_one_neuron(x, y, w1, b1, w2, b2, lr=0.001, n_iter=10_000):
+    losses = []
+    for _ in range(n_iter):
+        losses.append(sum_of_squares(predict_one_neuron(x, w1, b1, w2, b2), y))
+        dw1, db1, dw2, db2 = one_neuron_gradients(x, y, w1, b1, w2, b2)
+        w1, b1, w2 = w1 - lr * dw1, b1 - lr * db1, w2 - lr * dw2
+    return w1, b1, w2, b2, losses
+'''}, True, TRAIN, "never updates b2"),
+    Variant("train_sequential_updates", NB, {"train_one_neuron": '''def train_one_neuron(x, y, w1, b1, w2, b2, lr=0.001, n_iter=10_000):
+    losses = []
+    for _ in range(n_iter):
+        losses.append(sum_of_squares(predict_one_neuron(x, w1, b1, w2, b2), y))
+        w1 = w1 - lr * one_neuron_gradients(x, y, w1, b1, w2, b2)[0]
+        b1 = b1 - lr * one_neuron_gradients(x, y, w1, b1, w2, b2)[1]
+        w2 = w2 - lr * one_neuron_gradients(x, y, w1, b1, w2, b2)[2]
+        b2 = b2 - lr * one_neuron_gradients(x, y, w1, b1, w2, b2)[3]
+    return w1, b1, w2, b2, losses
+'''}, True, TRAIN, "updates one parameter at a time with stale gradients"),
+    Variant("train_while_loop_with_arrays", NB, {"train_one_neuron": '''def train_one_neuron(x, y, w1, b1, w2, b2, lr=0.001, n_iter=10_000):
+    theta = np.array([w1, b1, w2, b2], dtype=float)
+    losses, k = [], 0
+    while k < n_iter:
+        losses.append(sum_of_squares(predict_one_neuron(x, *theta), y))
+        theta = theta - lr * np.array(one_neuron_gradients(x, y, *theta))
+        k += 1
+    return theta[0], theta[1], theta[2], theta[3], losses
+'''}, False, TRAIN, "a while loop over a parameter vector"),
+
+    # --- Exercise 3: forward pass --------------------------------------------------------------
+    Variant("forward_missing_hidden_bias", NB, {"forward": '''def forward(X, W1, b1, W2, b2):
+    Z1 = X @ W1
+    A1 = sigmoid(Z1)
+    return Z1, A1, A1 @ W2 + b2
+
+
+def loss(Y_hat, Y):
+    return np.sum((Y_hat - Y) ** 2)
+'''}, True, FORWARD, "forgets b1"),
+    Variant("forward_with_einsum", NB, {"forward": '''def forward(X, W1, b1, W2, b2):
+    Z1 = np.einsum("md,dh->mh", X, W1) + b1
+    A1 = 1.0 / (1.0 + np.exp(-np.clip(Z1, -500, 500)))
+    return Z1, A1, np.einsum("mh,ho->mo", A1, W2) + b2
+
+
+def loss(Y_hat, Y):
+    return np.sum((Y_hat - Y) ** 2)
+'''}, False, FORWARD, "einsum and a hand-written, clipped sigmoid"),
+
+    # --- Exercise 4: matrix gradients ----------------------------------------------------------
+    Variant("matrix_bias_sum_wrong_axis", NB, {"gradients": matrix_gradients('''    _, A1, Y_hat = forward(X, W1, b1, W2, b2)
+    E = 2 * (Y_hat - Y)
+    Delta1 = (E @ W2.T) * A1 * (1 - A1)
+    return X.T @ Delta1, Delta1.sum(axis=1, keepdims=True), A1.T @ E, E.sum(axis=0, keepdims=True)''')},
+            True, MATRIX, "sums the hidden-bias gradient over neurons instead of examples"),
+    Variant("matrix_missing_transpose", NB, {"gradients": matrix_gradients('''    _, A1, Y_hat = forward(X, W1, b1, W2, b2)
+    E = 2 * (Y_hat - Y)
+    Delta1 = (E @ W2.T) * A1 * (1 - A1)
+    return (Delta1.T @ X), Delta1.sum(axis=0, keepdims=True), A1.T @ E, E.sum(axis=0, keepdims=True)''')},
+            True, MATRIX, "dW1 transposed"),
+    Variant("matrix_forgot_bias_gradient", NB, {"gradients": matrix_gradients('''    _, A1, Y_hat = forward(X, W1, b1, W2, b2)
+    E = 2 * (Y_hat - Y)
+    Delta1 = (E @ W2.T) * A1 * (1 - A1)
+    return X.T @ Delta1, np.zeros_like(b1), A1.T @ E, E.sum(axis=0, keepdims=True)''')},
+            True, MATRIX, "hidden bias gradient left at zero"),
+    Variant("matrix_chain_stops_early", NB, {"gradients": matrix_gradients('''    _, A1, Y_hat = forward(X, W1, b1, W2, b2)
+    E = 2 * (Y_hat - Y)
+    Delta1 = E @ W2.T
+    return X.T @ Delta1, Delta1.sum(axis=0, keepdims=True), A1.T @ E, E.sum(axis=0, keepdims=True)''')},
+            True, MATRIX, "skips σ′ on the way back to the hidden layer"),
+    Variant("matrix_loops", NB, {"gradients": matrix_gradients('''    m, D = X.shape
+    H = W1.shape[1]
+    dW1, db1 = np.zeros((D, H)), np.zeros((1, H))
+    dW2, db2 = np.zeros((H, 1)), np.zeros((1, 1))
+    for i in range(m):
+        a = sigmoid(X[i] @ W1 + b1[0])
+        e = 2 * (a @ W2[:, 0] + b2[0, 0] - Y[i, 0])
+        for j in range(H):
+            dW2[j, 0] += e * a[j]
+            delta = e * W2[j, 0] * a[j] * (1 - a[j])
+            db1[0, j] += delta
+            for d in range(D):
+                dW1[d, j] += delta * X[i, d]
+        db2[0, 0] += e
+    return dW1, db1, dW2, db2''')}, False, MATRIX, "explicit loops over examples, neurons and features"),
+    Variant("matrix_einsum", NB, {"gradients": matrix_gradients('''    A1 = sigmoid(X @ W1 + b1)
+    E = 2 * (A1 @ W2 + b2 - Y)
+    Delta1 = np.einsum("mo,ho->mh", E, W2) * A1 * (1 - A1)
+    return (np.einsum("md,mh->dh", X, Delta1), Delta1.sum(0)[None, :],
+            np.einsum("mh,mo->ho", A1, E), E.sum(0)[None, :])''')}, False, MATRIX, "einsum"),
+
+    # --- Exercise 5: one step, then many -------------------------------------------------------
+    Variant("descent_in_place_updates", NB, {"gradient_descent": '''def gradient_step(X, Y, W1, b1, W2, b2, lr):
+    dW1, db1, dW2, db2 = gradients(X, Y, W1, b1, W2, b2)
+    W1 -= lr * dW1
+    b1 -= lr * db1
+    W2 -= lr * dW2
+    b2 -= lr * db2
+    return W1, b1, W2, b2
+
+
+def gradient_descent(X, Y, W1, b1, W2, b2, lr=0.0001, n_iter=10_000):
+    losses = []
+    for _ in range(n_iter):
+        losses.append(loss(forward(X, W1, b1, W2, b2)[2], Y))
+        W1, b1, W2, b2 = gradient_step(X, Y, W1, b1, W2, b2, lr)
+    return W1, b1, W2, b2, losses
+'''}, True, DESCENT, "overwrites the caller's arrays"),
+    Variant("descent_loss_after_step", NB, {"gradient_descent": DESCENT_OK.format(body='''    losses = []
+    for _ in range(n_iter):
+        W1, b1, W2, b2 = gradient_step(X, Y, W1, b1, W2, b2, lr)
+        losses.append(loss(forward(X, W1, b1, W2, b2)[2], Y))
+    return W1, b1, W2, b2, losses''')}, True, DESCENT, "records the loss after each step, not before"),
+    Variant("descent_ignores_lr", NB, {"gradient_descent": DESCENT_OK.format(body='''    losses = []
+    for _ in range(n_iter):
+        losses.append(loss(forward(X, W1, b1, W2, b2)[2], Y))
+        W1, b1, W2, b2 = gradient_step(X, Y, W1, b1, W2, b2, 0.0001)
+    return W1, b1, W2, b2, losses''')}, True, DESCENT, "hard-codes the learning rate"),
+    Variant("descent_recursive_parameters_list", NB, {"gradient_descent": DESCENT_OK.format(body='''    params = [W1, b1, W2, b2]
+    losses = []
+    for _ in range(n_iter):
+        losses.append(float(loss(forward(X, *params)[2], Y)))
+        params = [p - lr * g for p, g in zip(params, gradients(X, Y, *params))]
+    return (*params, losses)''')}, False, DESCENT, "a parameter list updated by a comprehension"),
+
+    # --- Exercise 6: initialisation ------------------------------------------------------------
+    Variant("init_all_ones", NB, {"init_params": '''def init_params(n_features, n_hidden, rng):
+    return (np.ones((n_features, n_hidden)), np.ones((1, n_hidden)),
+            np.ones((n_hidden, 1)), np.ones((1, 1)))
+'''}, True, INIT, "symmetric start"),
+    Variant("init_ignores_rng", NB, {"init_params": '''def init_params(n_features, n_hidden, rng):
+    return (np.random.randn(n_features, n_hidden), np.random.randn(1, n_hidden),
+            np.random.randn(n_hidden, 1), np.random.randn(1, 1))
+'''}, True, INIT, "draws from the global generator: not reproducible from the seed"),
+    Variant("init_uniform_zero_biases", NB, {"init_params": '''def init_params(n_features, n_hidden, rng):
+    W1 = rng.uniform(-1, 1, size=(n_features, n_hidden))
+    W2 = rng.uniform(-1, 1, size=(n_hidden, 1))
+    return W1, np.zeros((1, n_hidden)), W2, np.zeros((1, 1))
+'''}, False, INIT, "uniform weights and zero biases"),
+
+    # --- Exercise 9 and 10: classification -----------------------------------------------------
+    Variant("cross_entropy_missing_minus", NB, {"classifier": CLASSIFIER_OK_FORWARD + '''
+def cross_entropy(P, Y):
+    P = np.clip(P, 1e-12, 1 - 1e-12)
+    return np.sum(Y * np.log(P) + (1 - Y) * np.log(1 - P))
+'''}, True, CLASSIFIER, "drops the leading minus sign"),
+    Variant("cross_entropy_unclipped", NB, {"classifier": CLASSIFIER_OK_FORWARD + '''
+def cross_entropy(P, Y):
+    return -np.sum(Y * np.log(P) + (1 - Y) * np.log(1 - P))
+'''}, True, CLASSIFIER, "log(0) for confident predictions"),
+    Variant("classifier_without_output_sigmoid", NB, {"classifier": '''def forward_classifier(X, W1, b1, W2, b2):
+    return sigmoid(X @ W1 + b1) @ W2 + b2
+
+
+def cross_entropy(P, Y):
+    P = np.clip(P, 1e-12, 1 - 1e-12)
+    return -np.sum(Y * np.log(P) + (1 - Y) * np.log(1 - P))
+'''}, True, CLASSIFIER, "forgets the output sigmoid"),
+    Variant("cross_entropy_with_where", NB, {"classifier": CLASSIFIER_OK_FORWARD + '''
+def cross_entropy(P, Y):
+    P = np.minimum(np.maximum(P, 1e-12), 1 - 1e-12)
+    return -float(np.sum(np.where(Y == 1, np.log(P), np.log(1 - P))))
+'''}, False, CLASSIFIER, "np.where picks the log term"),
+    Variant("classifier_grads_squared_error_signal", NB, {"classifier_gradients": '''def classifier_gradients(X, Y, W1, b1, W2, b2):
+    A1 = sigmoid(X @ W1 + b1)
+    P = sigmoid(A1 @ W2 + b2)
+    dZ2 = 2 * (P - Y) * P * (1 - P)
+    Delta1 = (dZ2 @ W2.T) * A1 * (1 - A1)
+    return X.T @ Delta1, Delta1.sum(axis=0, keepdims=True), A1.T @ dZ2, dZ2.sum(axis=0, keepdims=True)
+'''}, True, CLASSIFIER_GRADS, "keeps the squared-error output signal"),
+    Variant("classifier_grads_from_log_derivative", NB, {"classifier_gradients": '''def classifier_gradients(X, Y, W1, b1, W2, b2):
+    A1 = sigmoid(X @ W1 + b1)
+    P = sigmoid(A1 @ W2 + b2)
+    dP = -(Y / P - (1 - Y) / (1 - P))
+    dZ2 = dP * P * (1 - P)
+    Delta1 = (dZ2 @ W2.T) * A1 * (1 - A1)
+    return X.T @ Delta1, Delta1.sum(axis=0, keepdims=True), A1.T @ dZ2, dZ2.sum(axis=0, keepdims=True)
+'''}, False, CLASSIFIER_GRADS, "chain rule through dL/dP and σ′ without the shortcut"),
+]
