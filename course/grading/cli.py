@@ -1,0 +1,246 @@
+"""Command line: ``python -m course.grading class|one|merge`` (see ``--help`` of each)."""
+
+import argparse
+import json
+import multiprocessing
+import os
+import sys
+import time
+import traceback
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import asdict, fields
+from pathlib import Path
+
+from course.grading import plan, report
+from course.grading.limits import Limits
+from course.grading.spec import read_spec
+
+
+def _add_limits(parser):
+    group = parser.add_argument_group("limits (per notebook run)")
+    for f in fields(Limits):
+        group.add_argument(f"--{f.name.replace('_', '-')}", type=type(f.default), default=f.default,
+                           help=f"default {f.default}")
+
+
+def _limits(args):
+    return Limits(**{f.name: getattr(args, f.name) for f in fields(Limits)})
+
+
+def _course(args):
+    root = Path(args.course).resolve()
+    if not (root / "gradebook.db").exists():
+        raise SystemExit(f"{root}/gradebook.db not found: run `nbgrader generate_assignment` first")
+    return root, f"sqlite:///{root / 'gradebook.db'}"
+
+
+def _assignments(root, db_url, names):
+    from nbgrader.api import Gradebook
+    with Gradebook(db_url) as gb:
+        known = sorted(a.name for a in gb.assignments)
+    for name in names or []:
+        if name not in known:
+            raise SystemExit(f"assignment {name!r} is not in the gradebook (known: {', '.join(known)})")
+    return names or known
+
+
+def _timestamp(folder):
+    stamp = Path(folder) / "timestamp.txt"
+    return stamp.read_text().strip() if stamp.exists() else None
+
+
+def _jobs_for(student, assignment, folder, spec, root, limits):
+    jobs = []
+    files = plan.student_files(folder)
+    for notebook, (path, flags) in plan.match_notebooks(folder, spec).items():
+        jobs.append({"student": student, "assignment": assignment, "notebook": notebook,
+                     "path": str(path) if path else None, "files": files, "flags": flags,
+                     "shipped": str(root / "release" / assignment), "spec": spec,
+                     "limits": asdict(limits)})
+    return jobs
+
+
+def _safe_grade(job):
+    from course.grading.worker import grade_notebook
+    try:
+        return grade_notebook(job)
+    except Exception:
+        return _error(job, "grader error: " + traceback.format_exc(limit=3).strip().splitlines()[-1])
+
+
+def run_jobs(jobs, n_workers, quiet=False):
+    """Grade every job, in parallel; returns results in job order."""
+    progress = None if quiet else report.Progress(len(jobs))
+    results = [None] * len(jobs)
+    if n_workers <= 1:
+        for i, job in enumerate(jobs):
+            results[i] = _safe_grade(job)
+            progress and progress.step(f"{job['student']}/{job['notebook']}")
+        return results
+    # forkserver: workers start from a clean process, not a copy of this one (which knows the
+    # gradebook's location).
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["course.grading.worker"])
+    with ProcessPoolExecutor(n_workers, mp_context=context) as pool:
+        futures = {pool.submit(_safe_grade, job): i for i, job in enumerate(jobs)}
+        for future in as_completed(futures):
+            i = futures[future]
+            try:
+                results[i] = future.result()
+            except Exception:   # a worker process died: the notebook gets a grader error
+                results[i] = _error(jobs[i], "the grading worker died")
+            progress and progress.step(f"{jobs[i]['student']}/{jobs[i]['notebook']}")
+    return results
+
+
+def _error(job, reason):
+    from course.grading.worker import _zero_result
+    nb_spec = job["spec"]["notebooks"][job["notebook"]]
+    return {"student": job["student"], "assignment": job["assignment"], "notebook": job["notebook"],
+            "status": "grader-error", "flags": [reason], "scan": [], "timings": {},
+            "autograded": None, "cells": _zero_result(job, nb_spec, reason, "error")}
+
+
+def _group(jobs, results, submissions):
+    graded = []
+    for key, submission in submissions.items():
+        graded.append((submission, [r for j, r in zip(jobs, results)
+                                    if (j["student"], j["assignment"]) == key]))
+    return graded
+
+
+def save_raw(raw_dir, graded):
+    for submission, results in graded:
+        path = Path(raw_dir) / submission["assignment"] / f"{submission['student']}.json"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps({"submission": submission, "results": results}))
+
+
+def merge(root, db_url, raw_dirs, results_dir):
+    """Put raw results (from one or many shards) into the gradebook, autograded/, reports."""
+    from course.grading.gradebook import record
+    graded = []
+    for raw_dir in raw_dirs:
+        for path in sorted(Path(raw_dir).glob("*/*.json")):
+            data = json.loads(path.read_text())
+            graded.append((data["submission"], data["results"]))
+    for submission, results in graded:
+        record(db_url, root, submission, results, submission.get("folder"))
+    report.write_reports(results_dir, root, graded)
+    return graded
+
+
+def cmd_class(args):
+    root, db_url = _course(args)
+    limits = _limits(args)
+    assignments = _assignments(root, db_url, args.assignments)
+    submitted = root / "submitted"
+    if args.zip:
+        if len(assignments) != 1:
+            raise SystemExit("--zip needs exactly one assignment")
+        found = plan.unzip_collect(args.zip, assignments[0], submitted, args.zip_regex)
+        print(f"collected {len(found)} students from {args.zip}", file=sys.stderr)
+    specs = {a: read_spec(db_url, a, root / "release" / a) for a in assignments}
+    students = plan.class_students(submitted, assignments)
+    if args.students:
+        students = [s for s in students if s in args.students.split(",")]
+    students = plan.shard(students, args.shard)
+    submissions, jobs = {}, []
+    for student in students:
+        for assignment in assignments:
+            folder = submitted / student / assignment
+            if not folder.is_dir():
+                continue
+            submissions[(student, assignment)] = {"student": student, "assignment": assignment,
+                                                  "timestamp": _timestamp(folder), "folder": str(folder)}
+            jobs += _jobs_for(student, assignment, folder, specs[assignment], root, limits)
+    start = time.monotonic()
+    print(f"grading {len(submissions)} submissions ({len(jobs)} notebooks) with {args.jobs} workers",
+          file=sys.stderr)
+    results = run_jobs(jobs, args.jobs, args.quiet)
+    graded = _group(jobs, results, submissions)
+    raw_dir = Path(args.raw or (Path(args.results) / "raw" if args.results else root / "grades" / "raw"))
+    save_raw(raw_dir, graded)
+    results_dir = Path(args.results or root / "grades")
+    if not args.shard and not args.no_gradebook:
+        merge(root, db_url, [raw_dir], results_dir)
+    report.summary(graded)
+    print(f"graded in {time.monotonic() - start:.1f} s; raw results in {raw_dir}"
+          + ("" if args.shard or args.no_gradebook else f"; reports in {results_dir}"), file=sys.stderr)
+    return 1 if any(r["status"] == "grader-error" for r in results) else 0
+
+
+def cmd_one(args):
+    root, db_url = _course(args)
+    limits = _limits(args)
+    [assignment] = _assignments(root, db_url, [args.assignment])
+    spec = read_spec(db_url, assignment, root / "release" / assignment)
+    folder = Path(args.submission).resolve()
+    student = args.student or (folder.parent.name if folder.name == assignment else folder.name)
+    submission = {"student": student, "assignment": assignment, "timestamp": _timestamp(folder),
+                  "folder": str(folder)}
+    start = time.monotonic()
+    jobs = _jobs_for(student, assignment, folder, spec, root, limits)
+    results = run_jobs(jobs, args.jobs, quiet=True)
+    data = report.submission_json(submission, results)
+    data["timings"] = {"total": round(time.monotonic() - start, 3)}
+    text = json.dumps(data, indent=1, sort_keys=True)
+    if args.json:
+        Path(args.json).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.json).write_text(text)
+    else:
+        print(text)
+    if args.raw:
+        save_raw(args.raw, [(submission, results)])
+    report.summary([(submission, results)], sys.stderr)
+    return 1 if any(r["status"] == "grader-error" for r in results) else 0
+
+
+def cmd_merge(args):
+    root, db_url = _course(args)
+    graded = merge(root, db_url, args.raw, Path(args.results or root / "grades"))
+    report.summary(graded)
+    return 0
+
+
+def parser():
+    top = argparse.ArgumentParser(prog="python -m course.grading", description=__doc__)
+    sub = top.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("class", help="grade every student in submitted/ (or an LMS zip)")
+    p.add_argument("assignments", nargs="*", help="assignments to grade (default: all)")
+    p.add_argument("--zip", help="an LMS zip, collected into submitted/ first (one assignment)")
+    p.add_argument("--zip-regex", default=plan.DEFAULT_ZIP_REGEX,
+                   help="file-name pattern with student_id and file_id groups (as nbgrader zip_collect)")
+    p.add_argument("--students", help="comma-separated student ids (default: all)")
+    p.add_argument("--shard", help="i/n: grade the i-th of n parts of the class (results only; merge later)")
+    p.add_argument("--no-gradebook", action="store_true", help="write results only; do not merge")
+    p.add_argument("--raw", help="folder for raw results (default: RESULTS/raw)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=cmd_class)
+
+    p = sub.add_parser("one", help="grade one submission folder (CI): JSON result")
+    p.add_argument("submission", help="folder holding the student's notebooks")
+    p.add_argument("--assignment", required=True)
+    p.add_argument("--student", help="student id (default: the folder's name)")
+    p.add_argument("--json", help="write the JSON result here (default: stdout)")
+    p.add_argument("--raw", help="also keep raw results here, for `merge`")
+    p.set_defaults(func=cmd_one)
+
+    p = sub.add_parser("merge", help="put raw results of shards into the gradebook and reports")
+    p.add_argument("raw", nargs="+", help="raw result folders (from `class --shard` or `one --raw`)")
+    p.set_defaults(func=cmd_merge)
+
+    for name, p in sub.choices.items():
+        p.add_argument("--course", default=".", help="course folder (with gradebook.db; default: .)")
+        p.add_argument("--results", help="reports folder (default: COURSE/grades)")
+        if name != "merge":
+            p.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
+                           help="parallel notebook runs (default: the machine's cores)")
+            _add_limits(p)
+    return top
+
+
+def main(argv=None):
+    args = parser().parse_args(argv)
+    return args.func(args)

@@ -1,0 +1,75 @@
+"""What an assignment is, read once from nbgrader's gradebook by the parent process.
+
+A spec is plain data (JSON-able), so workers get the cells they need to restore and grade
+without ever seeing the gradebook or the course's source/ folder.
+"""
+
+import json
+from pathlib import Path
+
+import nbformat
+from nbgrader.api import Gradebook
+
+HIDDEN_BEGIN = "### BEGIN HIDDEN TESTS"
+HIDDEN_END = "### END HIDDEN TESTS"
+
+
+def read_spec(db_url, assignment, release_dir=None):
+    """{"assignment", "notebooks": {name: {"kernelspec", "order", "cells": {grade_id: {...}}}}}.
+
+    order: grade_ids in notebook order (from the released notebook when there is one, since the
+    gradebook keeps no positions), used to put a deleted test cell back where it was.
+    """
+    notebooks = {}
+    with Gradebook(db_url) as gb:
+        for nb in gb.find_assignment(assignment).notebooks:
+            cells = {}
+            for sc in nb.source_cells:
+                cells[sc.name] = {
+                    "cell_type": sc.cell_type, "locked": bool(sc.locked), "source": sc.source,
+                    "checksum": sc.checksum, "grade": False, "solution": False, "task": False,
+                    "points": None,
+                }
+            for gc in nb.grade_cells:
+                cells[gc.name].update(grade=True, points=float(gc.max_score))
+            for sc in nb.solution_cells:
+                cells[sc.name]["solution"] = True
+            for tc in nb.task_cells:
+                cells[tc.name].update(task=True, points=float(tc.max_score))
+            order = list(cells)
+            released = Path(release_dir or "") / f"{nb.name}.ipynb"
+            if release_dir and released.exists():
+                release_cells = nbformat.read(str(released), as_version=4).cells
+                in_release = [c.metadata.get("nbgrader", {}).get("grade_id") for c in release_cells]
+                for grade_id, cell in zip(in_release, release_cells):
+                    if grade_id in cells:
+                        cells[grade_id]["released"] = cell.source
+                order = [g for g in in_release if g in cells] + [g for g in order if g not in in_release]
+            notebooks[nb.name] = {
+                "kernelspec": json.loads(nb.kernelspec) if nb.kernelspec else None,
+                "order": order, "cells": cells,
+            }
+    return {"assignment": assignment, "notebooks": notebooks}
+
+
+def test_cells(nb_spec):
+    """grade_ids of autograded test cells (graded, not an answer), in notebook order."""
+    cells = nb_spec["cells"]
+    return [g for g in nb_spec["order"] if cells[g]["grade"] and not cells[g]["solution"]]
+
+
+def hidden_lines(spec, min_length=8):
+    """Every non-trivial line of every hidden-test region of the assignment."""
+    lines = set()
+    for nb_spec in spec["notebooks"].values():
+        for cell in nb_spec["cells"].values():
+            inside = False
+            for line in cell["source"].splitlines():
+                stripped = line.strip()
+                if stripped.startswith(HIDDEN_BEGIN):
+                    inside = True
+                elif stripped.startswith(HIDDEN_END):
+                    inside = False
+                elif inside and len(stripped) >= min_length:
+                    lines.add(stripped)
+    return lines

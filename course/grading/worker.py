@@ -1,0 +1,156 @@
+"""Grade one notebook of one student: the unit of work a worker process does.
+
+The job carries the notebook's spec (from the gradebook), the submitted file's path, the
+folder of files the course ships to students and the limits; never the gradebook itself.
+The submitted files are only read: the notebook runs on a copy in a sandbox.
+"""
+
+import hashlib
+import time
+from pathlib import Path
+
+import nbformat
+from nbgrader.utils import determine_grade
+
+from course.grading import sanitize
+from course.grading.execute import execute
+from course.grading.limits import Limits
+from course.grading.sandbox import Sandbox
+from course.grading.scan import scan_notebook
+from course.grading.spec import hidden_lines
+
+MESSAGE_CHARS = 400
+
+
+def _kind(spec_cell):
+    if spec_cell["task"]:
+        return "task"
+    if spec_cell["grade"] and spec_cell["solution"]:
+        return "written" if spec_cell["cell_type"] == "markdown" else "manual"
+    if spec_cell["grade"]:
+        return "test"
+    return "answer"
+
+
+def _test_message(cell, score, max_score):
+    """What the student may read about a test cell: never its source or traceback."""
+    for out in cell.get("outputs", []):
+        if out.output_type == "error":
+            if out.ename == "CellTimeoutError":
+                return "the test ran over the time limit"
+            if out.ename == "CheckFailed":
+                return out.evalue
+            return f"{out.ename}: {out.evalue}" if out.evalue else out.ename
+    for out in cell.get("outputs", []):
+        if out.output_type == "stream" and out.name == "stderr":
+            return "the test wrote to stderr (a warning or error message), which counts as a failure"
+    if score is not None and score < max_score:
+        return f"partial credit: {score:g} of {max_score:g}"
+    return "passed"
+
+
+def _redact(message, secret_lines):
+    message = (message or "").strip()
+    if any(line in message for line in secret_lines):
+        return "the test failed (details withheld: they would reveal the test)"
+    return message[:MESSAGE_CHARS] + ("…" if len(message) > MESSAGE_CHARS else "")
+
+
+def _zero_result(job, nb_spec, reason, status):
+    cells = []
+    for grade_id in nb_spec["order"]:
+        sc = nb_spec["cells"][grade_id]
+        if sc["grade"] or sc["task"]:
+            cells.append({"grade_id": grade_id, "kind": _kind(sc), "points": 0.0,
+                          "max": sc["points"], "passed": False, "message": reason})
+    return cells
+
+
+def grade_notebook(job):
+    """job: {student, assignment, notebook, path (or None), files {rel: path}, shipped, spec,
+    limits (dict)}; returns a JSON-able result for this notebook."""
+    started = time.monotonic()
+    limits = Limits(**job["limits"])
+    nb_spec = job["spec"]["notebooks"][job["notebook"]]
+    secret = hidden_lines(job["spec"])
+    result = {"student": job["student"], "assignment": job["assignment"],
+              "notebook": job["notebook"], "status": "graded", "flags": list(job.get("flags", [])),
+              "scan": [], "cells": [], "timings": {}, "autograded": None}
+    if job["path"] is None:
+        result["status"] = "missing"
+        result["cells"] = _zero_result(job, nb_spec, f"{job['notebook']}.ipynb was not submitted", "missing")
+        return result
+    raw = Path(job["path"]).read_bytes()
+    result["sha256"] = hashlib.sha256(raw).hexdigest()
+    try:
+        nb, flags = sanitize.parse(raw)
+        result["flags"] += flags
+        result["flags"] += sanitize.restore(nb, nb_spec)
+    except Exception as error:
+        reason = str(error) if isinstance(error, sanitize.Unreadable) else \
+            f"the notebook cannot be graded ({type(error).__name__}: {str(error)[:160]})"
+        result["status"] = "unreadable"
+        result["flags"].append(reason)
+        result["cells"] = _zero_result(job, nb_spec, reason, "unreadable")
+        return result
+
+    cells = nb_spec["cells"]
+
+    def meta(cell):
+        return cell.metadata.get("nbgrader", {})
+
+    def is_test(cell):
+        m = meta(cell)
+        return bool(m.get("grade")) and not m.get("solution") and cell.cell_type == "code"
+
+    result["scan"] = scan_notebook(nb, lambda c: not meta(c).get("locked"))
+    sandbox = Sandbox(limits.processes)
+    try:
+        sandbox.fill(job["files"], job.get("shipped"))
+        run = execute(nb, sandbox, limits, is_test)
+    finally:
+        sandbox.close()
+    result["flags"] += run.flags
+    result["timings"] = dict(run.timings)
+    if run.stopped:
+        result["flags"].append(run.stopped)
+    replaced = sorted({name for names in run.tampered.values() for name in names})
+    if replaced:
+        result["flags"].append("replaced during the run: " + ", ".join(replaced))
+
+    for index, cell in enumerate(nb.cells):
+        m = meta(cell)
+        if not (m.get("grade") or m.get("task")):
+            continue
+        sc = cells[m["grade_id"]]
+        entry = {"grade_id": m["grade_id"], "kind": _kind(sc), "max": sc["points"]}
+        not_run = run.stopped and run.stopped_at is not None and index >= run.stopped_at \
+            and cell.cell_type == "code"
+        if m.get("task"):
+            score, message = None, "graded by hand"
+        elif not_run and is_test(cell):
+            score = 0.0
+            message = ("not run: " if index > run.stopped_at else "") + run.stopped
+            cell.outputs = [nbformat.v4.new_output("error", ename="GradingStopped",
+                                                   evalue=run.stopped, traceback=[run.stopped])]
+        else:
+            score, _ = determine_grade(cell)
+            if index in run.tampered and score:
+                score = 0.0
+                message = ("this test ran after the notebook replaced " + ", ".join(run.tampered[index][:3])
+                           + "; tests cannot trust replaced functions")
+            elif is_test(cell):
+                message = _test_message(cell, score, sc["points"])
+            else:
+                message = "no answer" if score == 0 else "graded by hand"
+        entry["points"] = None if score is None else float(score)
+        entry["passed"] = None if score is None else score >= sc["points"]
+        entry["message"] = _redact(message, secret)
+        result["cells"].append(entry)
+    graded_ids = {c["grade_id"] for c in result["cells"]}
+    for c in _zero_result(job, nb_spec, "this cell was deleted", "deleted"):
+        if c["grade_id"] not in graded_ids:
+            result["cells"].append(c)
+    result["autograded"] = nbformat.writes(nb)
+    result["timings"]["total"] = round(time.monotonic() - started, 3)
+    return result
