@@ -182,21 +182,17 @@ def loss(Y_hat, Y):
     Delta1 = E @ W2.T
     return X.T @ Delta1, Delta1.sum(axis=0, keepdims=True), A1.T @ E, E.sum(axis=0, keepdims=True)''')},
             True, MATRIX, "skips σ′ on the way back to the hidden layer"),
-    Variant("matrix_loops", NB, {"gradients": matrix_gradients('''    m, D = X.shape
-    H = W1.shape[1]
-    dW1, db1 = np.zeros((D, H)), np.zeros((1, H))
-    dW2, db2 = np.zeros((H, 1)), np.zeros((1, 1))
-    for i in range(m):
-        a = sigmoid(X[i] @ W1 + b1[0])
-        e = 2 * (a @ W2[:, 0] + b2[0, 0] - Y[i, 0])
-        for j in range(H):
-            dW2[j, 0] += e * a[j]
-            delta = e * W2[j, 0] * a[j] * (1 - a[j])
-            db1[0, j] += delta
-            for d in range(D):
-                dW1[d, j] += delta * X[i, d]
-        db2[0, 0] += e
-    return dW1, db1, dW2, db2''')}, False, MATRIX, "explicit loops over examples, neurons and features"),
+    Variant("matrix_loop_over_neurons", NB, {"gradients": matrix_gradients('''    H = W1.shape[1]
+    A1 = sigmoid(X @ W1 + b1)
+    E = 2 * (A1 @ W2 + b2 - Y)[:, 0]
+    dW1, db1, dW2 = np.zeros_like(W1), np.zeros_like(b1), np.zeros_like(W2)
+    for j in range(H):
+        a = A1[:, j]
+        delta = E * W2[j, 0] * a * (1 - a)
+        dW2[j, 0] = E @ a
+        db1[0, j] = delta.sum()
+        dW1[:, j] = X.T @ delta
+    return dW1, db1, dW2, np.array([[E.sum()]])''')}, False, MATRIX, "a loop over hidden neurons, one column at a time"),
     Variant("matrix_einsum", NB, {"gradients": matrix_gradients('''    A1 = sigmoid(X @ W1 + b1)
     E = 2 * (A1 @ W2 + b2 - Y)
     Delta1 = np.einsum("mo,ho->mh", E, W2) * A1 * (1 - A1)
