@@ -28,6 +28,9 @@ def parse(raw):
                          f"{str(error)[:120]})") from None
     if not isinstance(data, dict) or "nbformat" not in data:
         raise Unreadable("the file is JSON but not a Jupyter notebook")
+    raw_ids = [c.get("id") for c in data.get("cells", []) if isinstance(c, dict) and "id" in c]
+    if len(set(raw_ids)) != len(raw_ids):
+        flags.append("duplicate cell ids: new ids given")
     if data.get("nbformat") != 4:
         flags.append(f"old notebook format (nbformat {data.get('nbformat')}): converted")
     try:
