@@ -8,6 +8,7 @@ the same kernel, times the notebook's own training function against scikit-learn
 """
 
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -70,7 +71,9 @@ def run_notebook(path):
 
 
 def main():
-    print(f"Lecture 3 notebooks (target: each at most {TARGET_SECONDS:.0f} s, kernel start not counted)")
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    print(f"Lecture 3 notebooks (target: each at most {TARGET_SECONDS:.0f} s, kernel start not counted; "
+          f"{os.cpu_count()} cores, load average {load}: times grow with the load)")
     comparisons = []
     slow = False
     for path in sorted(ASSIGNMENT.glob("*.ipynb")):
