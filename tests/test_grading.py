@@ -131,8 +131,6 @@ def tiny_class(solved, released):
     cell = cell_of(edited, "test_double")
     cell.cell_type = "markdown"
     del cell["outputs"], cell["execution_count"]
-    for c in edited.cells:
-        c["id"] = "same"
     cases["edited_tests"] = edited
     # A test re-pointed to another id (and worth 100), another deleted: both put back.
     moved = with_answer(with_answer(s, "square", WRONG_SQUARE), "double", "def double(x):\n    return x\n")
@@ -176,6 +174,11 @@ def course(tmp_path_factory):
     for student, nb in tiny_class(solved, released).items():
         submit(root, TINY, student, {"tiny": nb})
     folder = root / "submitted"
+    dup = folder / "edited_tests" / TINY / "tiny.ipynb"   # nbformat.write would fix the ids
+    data = json.loads(dup.read_text())
+    for c in data["cells"]:
+        c["id"] = "same"
+    dup.write_text(json.dumps(data))
     (folder / "invalid_json" / TINY).mkdir(parents=True)
     (folder / "invalid_json" / TINY / "tiny.ipynb").write_text('{"cells": [ oops')
     (folder / "old_nbformat" / TINY).mkdir(parents=True)
