@@ -53,6 +53,7 @@ def test_readme_start_command_in_a_clean_clone(browser, tmp_path):
     first = sorted(p.name for p in (clone / "source").iterdir() if p.is_dir())[0]
     notebook = next(iter(notebooks(first, clone / "release")), None) or next(iter(notebooks(first)))
 
+    code = None
     port = free_port()
     log = open(tmp_path / "start.log", "w")
     process = subprocess.Popen(
@@ -75,12 +76,14 @@ def test_readme_start_command_in_a_clean_clone(browser, tmp_path):
             assert kernels, "opening the lecture started no kernel"
         finally:
             page.close()
+        process.send_signal(signal.SIGINT)   # Ctrl-C, as the server's banner says
+        code = process.wait(timeout=120)
     finally:
-        code = stop(process)
+        stop(process)   # only does something when the test failed before Ctrl-C
         log.close()
     output = (tmp_path / "start.log").read_text()
-    assert code is not None
-    assert "Shutting down" in output or "shutting down" in output.lower(), output[-2000:]
+    assert code == 0, f"bin/start exited with {code} on Ctrl-C:\n{output[-2000:]}"
+    assert "Interrupted" in output or "Shutting down" in output, output[-2000:]
     # Server and kernels are gone: no process runs from the clone any more.
     deadline = time.monotonic() + 30
     while processes_running_from(clone) and time.monotonic() < deadline:
