@@ -150,8 +150,9 @@ def test_release_notebooks_run_in_the_bundle(bundle, venv, tmp_path):
     """Setup cells run; each test cell fails (its exercise is a stub); any other failure is a stub
     raising NotImplementedError or a name an unsolved answer cell was to define."""
     paths = {(a, n): bundle / "lectures" / a / f"{n}.ipynb" for a, n in released_notebooks()}
+    problems = [f"{a}/{n}.ipynb is not in the bundle (not released?)" for (a, n), p in paths.items() if not p.exists()]
+    paths = {key: path for key, path in paths.items() if path.exists()}
     report = run_cells(venv, paths.values(), tmp_path / "report.json")
-    problems = []
     for (assignment, name), path in paths.items():
         cells = read(path).cells
         allowed_names = assigned_names(assignment, name)
@@ -175,6 +176,8 @@ def test_solved_notebooks_run_in_the_bundle(venv, tmp_path):
     """A student who solved everything sees no error anywhere, with only the bundle installed."""
     copies = write_copies(tmp_path / "solved", solved=True)
     report = run_cells(venv, [path for _, _, path in copies], tmp_path / "report.json")
-    problems = [f"{a}/{n} cell {r['index']}: {r['error']}: {r['message'][:300]}"
-                for a, n, path in copies for r in report[str(path)] if r["error"]]
+    problems = [f"{a}/{n}.ipynb is not released" for a, n in released_notebooks()
+                if (a, n) not in {(a, n) for a, n, _ in copies}]
+    problems += [f"{a}/{n} cell {r['index']}: {r['error']}: {r['message'][:300]}"
+                 for a, n, path in copies for r in report[str(path)] if r["error"]]
     assert not problems, "\n".join(problems)
