@@ -124,6 +124,15 @@ class LabServer:
         """The notebook at ``path`` (relative to root) opened in its own, fresh workspace."""
         return f"{self.url}/lab/workspaces/{workspace}/tree/{Path(path).as_posix()}?reset"
 
+    def shutdown_kernels(self):
+        """Shut down every kernel (a closed tab leaves its kernel running, as in JupyterLab)."""
+        with urllib.request.urlopen(f"{self.url}/api/kernels", timeout=30) as response:
+            kernels = json.load(response)
+        for kernel in kernels:
+            request = urllib.request.Request(f"{self.url}/api/kernels/{kernel['id']}", method="DELETE")
+            urllib.request.urlopen(request, timeout=60).close()
+        return len(kernels)
+
     def close(self):
         code = stop(self.process)
         self.log.close()

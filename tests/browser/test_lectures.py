@@ -82,6 +82,7 @@ def test_student_notebook_renders_and_fails_validation(lab, browser, assignment,
         close_dialog(page)
     finally:
         page.close()
+        lab.shutdown_kernels()
 
 
 @pytest.mark.parametrize("assignment,name", NOTEBOOKS, ids=IDS)
@@ -125,3 +126,4 @@ def test_solved_notebook_runs_draws_reacts_and_validates(lab, browser, assignmen
         close_dialog(page)
     finally:
         page.close()
+        lab.shutdown_kernels()

@@ -60,20 +60,27 @@ def run_cells(venv, notebooks, out):
     return json.loads(out.read_text())
 
 
-def assigned_names(assignment, name):
-    """Names the answer cells of the source notebook define at top level (an unsolved notebook's
-    later cells may miss exactly these)."""
+def defined_names(source):
+    """Names a cell binds (assignments, loops, imports, functions, classes), nbgrader markers ignored."""
+    try:
+        tree = ast.parse("\n".join(l for l in source.splitlines() if not l.lstrip().startswith("%")))
+    except SyntaxError:
+        return set()
     names = set()
-    for cell in read(SOURCE / assignment / f"{name}.ipynb").cells:
-        if cell.cell_type == "code" and nbgrader_meta(cell).get("solution"):
-            lines = [l for l in cell.source.splitlines() if "### " not in l]
-            for node in ast.parse("\n".join(lines)).body:
-                for target in ast.walk(node) if isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)) else [node]:
-                    if isinstance(target, ast.Name):
-                        names.add(target.id)
-                if isinstance(node, (ast.FunctionDef, ast.ClassDef)):
-                    names.add(node.name)
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            names.add(node.id)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.add(node.name)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            names.update((a.asname or a.name).split(".")[0] for a in node.names)
     return names
+
+
+def answer_names(assignment, name):
+    """Names the model answers of the source notebook bind (an unsolved notebook lacks them)."""
+    return set().union(*[defined_names(c.source) for c in read(SOURCE / assignment / f"{name}.ipynb").cells
+                         if c.cell_type == "code" and nbgrader_meta(c).get("solution")])
 
 
 # ---- contents ------------------------------------------------------------------------------
@@ -155,10 +162,13 @@ def test_release_notebooks_run_in_the_bundle(bundle, venv, tmp_path):
     report = run_cells(venv, paths.values(), tmp_path / "report.json")
     for (assignment, name), path in paths.items():
         cells = read(path).cells
-        allowed_names = assigned_names(assignment, name)
+        # A name may be missing when the cell meant to bind it is an unsolved answer, or a cell
+        # that failed on one (its later lines never ran).
+        unbound = answer_names(assignment, name)
         for result in report[str(path)]:
             where = f"{assignment}/{name} cell {result['index']}"
-            kind, error = cell_kind(cells[result["index"]]), result["error"]
+            cell = cells[result["index"]]
+            kind, error = cell_kind(cell), result["error"]
             if error in MISSING:
                 problems.append(f"{where}: {error}: {result['message']} (something is not shipped)")
             elif kind == "test" and error is None:
@@ -167,8 +177,10 @@ def test_release_notebooks_run_in_the_bundle(bundle, venv, tmp_path):
                 problems.append(f"{where}: the setup cell fails: {error}: {result['message']}")
             elif kind in ("code", "answer") and error not in (None, "NotImplementedError"):
                 missing = re.match(r"name '(\w+)' is not defined", result["message"])
-                if not (error == "NameError" and missing and missing.group(1) in allowed_names):
+                if not (error == "NameError" and missing and missing.group(1) in unbound):
                     problems.append(f"{where}: {error}: {result['message']}")
+            if error:
+                unbound |= defined_names(cell.source)
     assert not problems, "\n".join(problems)
 
 
