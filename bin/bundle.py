@@ -148,11 +148,11 @@ with numpy, one exercise at a time.
 
 {listing}
 
-Each exercise cell says what to write between the function's docstring and
-`raise NotImplementedError()`: replace that line with your code. The test cell after it
-checks your answer and tells you what is wrong when it fails. Some tests are hidden and
-only run when your work is graded, so make sure your answer is right in general, not only
-for the example shown.
+In each exercise cell, replace `# YOUR CODE HERE` and `raise NotImplementedError()` with
+your code; written answers go where a cell says `YOUR ANSWER HERE`. The test cell after an
+exercise checks your answer and says what is wrong when it fails. More tests of the same kind
+run when your work is graded, so make sure your answer is right in general, not only for the
+example shown.
 
 Before you hand in, use **Validate** in the notebook toolbar: it runs the whole notebook
 from the top and reports every test that fails. Do not delete, move or edit the test
