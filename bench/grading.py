@@ -2,10 +2,12 @@
 
 Every assignment in source/, 24 students (or --students N): most hand in the solution, some the
 unsolved release, some a partly wrong answer (a catalogue variant), some a broken notebook
-(os._exit in an answer cell, invalid JSON). Both graders grade the same class in separate
-scratch courses; prints both wall times, the ratio and whether every score is identical.
+(os._exit in an answer cell of the first notebook, invalid JSON for the first notebook). Both
+graders grade the same class in separate scratch courses; prints both wall times, the ratio and
+whether every score is identical (both score a notebook that does not run to the end, and the
+later notebooks of that submission, zero). Any difference is listed.
 
-    python bench/grading.py [--students 24] [--jobs N]
+    python bench/grading.py [--students 24] [--jobs N] [--assignments 01_x,03_y]
 """
 
 import argparse
@@ -74,8 +76,9 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--students", type=int, default=24)
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--assignments", help="comma-separated subset of source/ (default: all)")
     args = parser.parse_args()
-    names = assignments()
+    names = args.assignments.split(",") if args.assignments else assignments()
     klass = {a: synthetic_class(a, args.students) for a in names}
     work = Path(tempfile.mkdtemp(prefix="bench-grading-"))
     try:
@@ -88,15 +91,20 @@ def main():
                            capture_output=True)
         t_plain = time.monotonic() - start
         start = time.monotonic()
-        subprocess.run([sys.executable, "-m", "course.grading", "class", *names, "--jobs", str(args.jobs),
-                        "--quiet", "--course", str(ours)], cwd=ours, env=tool_env(), capture_output=True)
+        graded = subprocess.run([sys.executable, "-m", "course.grading", "class", *names, "--jobs",
+                                 str(args.jobs), "--quiet", "--course", str(ours)], cwd=ours,
+                                env=tool_env(), capture_output=True, text=True)
         t_ours = time.monotonic() - start
+        if graded.returncode != 0:
+            print(f"course.grading failed ({graded.returncode}):\n{graded.stderr[-3000:]}")
         a_scores, b_scores = total_scores(plain, names), total_scores(ours, names)
         same = a_scores == b_scores
+        load = os.getloadavg()[0]
         print(f"plain nbgrader autograde: {t_plain:8.1f} s")
         print(f"course.grading ({args.jobs} jobs): {t_ours:8.1f} s")
         print(f"speed-up: {t_plain / t_ours:.2f}x")
-        print(f"identical scores: {same}")
+        cells = sum(len(c) for a in names for nbs in a_scores[a].values() for c in nbs.values())
+        print(f"identical scores: {same} ({cells} graded cells; load average now {load:.1f})")
         if not same:
             for a in names:
                 for s in sorted(a_scores[a]):

@@ -12,15 +12,28 @@ from dataclasses import asdict, fields
 from pathlib import Path
 
 from course.grading import plan, report
+from course.grading.failures import zero_after_failure
 from course.grading.limits import Limits
 from course.grading.spec import read_spec
+
+
+LIMIT_HELP = {
+    "memory_mb": "address space of the kernel and of each process it starts, in MiB",
+    "cpu_seconds": "CPU time of the kernel, in seconds",
+    "processes": "processes and threads the notebook may have at once",
+    "file_size_mb": "largest file the notebook may write, in MiB",
+    "cell_timeout": "seconds per cell; then the cell is interrupted (a kernel that ignores it is killed)",
+    "notebook_timeout": "seconds for the whole notebook",
+    "output_mb": "outputs kept per notebook, in MiB; the rest is dropped and flagged",
+}
 
 
 def _add_limits(parser):
     group = parser.add_argument_group("limits (per notebook run)")
     for f in fields(Limits):
+        metavar = {int: "N", float: "X"}[type(f.default)]
         group.add_argument(f"--{f.name.replace('_', '-')}", type=type(f.default), default=f.default,
-                           help=f"default {f.default}")
+                           metavar=metavar, help=f"{LIMIT_HELP[f.name]} (default: {f.default:g})")
 
 
 def _limits(args):
@@ -104,8 +117,8 @@ def _error(job, reason):
 def _group(jobs, results, submissions):
     graded = []
     for key, submission in submissions.items():
-        graded.append((submission, [r for j, r in zip(jobs, results)
-                                    if (j["student"], j["assignment"]) == key]))
+        graded.append((submission, zero_after_failure([r for j, r in zip(jobs, results)
+                                                       if (j["student"], j["assignment"]) == key])))
     return graded
 
 
@@ -181,7 +194,7 @@ def cmd_one(args):
                   "folder": str(folder)}
     start = time.monotonic()
     jobs = _jobs_for(student, assignment, folder, spec, root, limits)
-    results = run_jobs(jobs, args.jobs, quiet=True)
+    results = zero_after_failure(run_jobs(jobs, args.jobs, quiet=True))
     data = report.submission_json(submission, results)
     data["timings"] = {"total": round(time.monotonic() - start, 3)}
     text = json.dumps(data, indent=1, sort_keys=True)
@@ -203,40 +216,73 @@ def cmd_merge(args):
     return 0
 
 
-def parser():
-    top = argparse.ArgumentParser(prog="python -m course.grading", description=__doc__)
-    sub = top.add_subparsers(dest="command", required=True)
+DESCRIPTION = """Grade nbgrader submissions in parallel, each notebook in a fresh sandboxed kernel.
+Run it in the course folder (nbgrader_config.py, gradebook.db filled by `nbgrader
+generate_assignment`). Scores go to the gradebook and autograded/ as with `nbgrader autograde`;
+reports (grades.csv, one JSON per submission) to grades/, redacted feedback to feedback/."""
 
-    p = sub.add_parser("class", help="grade every student in submitted/ (or an LMS zip)")
-    p.add_argument("assignments", nargs="*", help="assignments to grade (default: all)")
-    p.add_argument("--zip", help="an LMS zip, collected into submitted/ first (one assignment)")
-    p.add_argument("--zip-regex", default=plan.DEFAULT_ZIP_REGEX,
-                   help="file-name pattern with student_id and file_id groups (as nbgrader zip_collect)")
-    p.add_argument("--students", help="comma-separated student ids (default: all)")
-    p.add_argument("--shard", help="i/n: grade the i-th of n parts of the class (results only; merge later)")
-    p.add_argument("--no-gradebook", action="store_true", help="write results only; do not merge")
-    p.add_argument("--raw", help="folder for raw results (default: RESULTS/raw)")
+EXAMPLES = """examples:
+  python -m course.grading class 01_credit_regression --jobs 2
+  python -m course.grading class 01_credit_regression --zip lms-download.zip
+  python -m course.grading class --shard 1/2 --raw raw-1 --quiet      (CI: one shard of the class)
+  python -m course.grading merge raw/* --results grade-report         (CI: then merge the shards)
+  python -m course.grading one submissions/ada/01_credit_regression --assignment 01_credit_regression --json result.json
+
+The exit status is non-zero only when grading itself failed, never because a student did badly."""
+
+
+def parser():
+    top = argparse.ArgumentParser(prog="python -m course.grading", description=DESCRIPTION, epilog=EXAMPLES,
+                                  formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = top.add_subparsers(dest="command", required=True, metavar="{class,one,merge}")
+
+    def command(name, summary, description):
+        return sub.add_parser(name, help=summary, description=f"{summary}.\n\n{description}",
+                              formatter_class=argparse.RawDescriptionHelpFormatter)
+
+    p = command("class", "grade every student in submitted/ (or in an LMS zip)",
+                "Grades submitted/<student>/<assignment>/ for the given assignments (default: all in the\n"
+                "gradebook), then writes the gradebook, autograded/, grades/ and feedback/ (unless\n"
+                "--shard or --no-gradebook: then only raw results, for `merge`).")
+    p.add_argument("assignments", nargs="*", help="assignments to grade (default: every assignment in the gradebook)")
+    p.add_argument("--zip", metavar="FILE",
+                   help="an LMS download: collect it into submitted/ first (needs exactly one assignment)")
+    p.add_argument("--zip-regex", metavar="REGEX", default=plan.DEFAULT_ZIP_REGEX,
+                   help="file-name pattern with student_id and file_id groups, as nbgrader zip_collect "
+                        "(default: nbgrader's documented example)")
+    p.add_argument("--students", metavar="A,B", help="comma-separated student ids (default: all)")
+    p.add_argument("--shard", metavar="I/N",
+                   help="grade only the I-th of N parts of the class and keep raw results (merge them later)")
+    p.add_argument("--no-gradebook", action="store_true",
+                   help="keep raw results only: leave the gradebook, autograded/ and reports alone")
+    p.add_argument("--raw", metavar="DIR", help="folder for raw results (default: RESULTS/raw)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_class)
 
-    p = sub.add_parser("one", help="grade one submission folder (CI): JSON result")
-    p.add_argument("submission", help="folder holding the student's notebooks")
-    p.add_argument("--assignment", required=True)
-    p.add_argument("--student", help="student id (default: the folder's name)")
-    p.add_argument("--json", help="write the JSON result here (default: stdout)")
-    p.add_argument("--raw", help="also keep raw results here, for `merge`")
+    p = command("one", "grade one submission folder and print (or write) its JSON result",
+                "For CI jobs: the gradebook is only read (to know the assignment), never written.")
+    p.add_argument("submission", help="folder holding the student's notebooks (and other files)")
+    p.add_argument("--assignment", required=True, help="assignment name, as in the gradebook")
+    p.add_argument("--student", help="student id (default: the folder's name, or its parent's when the "
+                                     "folder is named after the assignment)")
+    p.add_argument("--json", metavar="FILE", help="write the JSON result here (default: stdout)")
+    p.add_argument("--raw", metavar="DIR", help="also keep raw results here, for `merge`")
     p.set_defaults(func=cmd_one)
 
-    p = sub.add_parser("merge", help="put raw results of shards into the gradebook and reports")
-    p.add_argument("raw", nargs="+", help="raw result folders (from `class --shard` or `one --raw`)")
+    p = command("merge", "put raw results (of `class --shard` or `one --raw`) into the gradebook and reports",
+                "Writes the gradebook, autograded/, RESULTS (grades.csv, JSON per submission) and feedback/.")
+    p.add_argument("raw", nargs="+", metavar="DIR", help="raw result folders")
     p.set_defaults(func=cmd_merge)
 
     for name, p in sub.choices.items():
-        p.add_argument("--course", default=".", help="course folder (with gradebook.db; default: .)")
-        p.add_argument("--results", help="reports folder (default: COURSE/grades)")
+        p.add_argument("--course", metavar="DIR", default=".",
+                       help="course folder, with nbgrader_config.py and gradebook.db (default: .)")
+        if name != "one":
+            p.add_argument("--results", metavar="DIR", help="reports folder (default: COURSE/grades)")
         if name != "merge":
-            p.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
-                           help="parallel notebook runs (default: the machine's cores)")
+            p.add_argument("--jobs", type=int, metavar="N", default=os.cpu_count() or 1,
+                           help="notebooks graded at once (default: the machine's cores, "
+                                f"here {os.cpu_count() or 1})")
             _add_limits(p)
     return top
 

@@ -16,7 +16,7 @@ import time
 
 from jupyter_client.manager import AsyncKernelManager
 from nbclient import NotebookClient
-from nbclient.exceptions import DeadKernelError
+from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbformat import NotebookNode
 from nbgrader.preprocessors import LimitOutput
 
@@ -125,6 +125,10 @@ async def _execute(nb, sandbox, limits, is_test, run):
             run.stopped_at = index
             try:
                 await asyncio.wait_for(client.async_execute_cell(cell, index), left + 5)
+            except CellTimeoutError:   # (a TimeoutError too) interrupted, but still busy
+                run.stopped = (f"a cell ran over the time limit of {limits.cell_timeout} s "
+                               "and the kernel did not stop")
+                break
             except asyncio.TimeoutError:
                 run.stopped = f"the notebook went over its time limit of {limits.notebook_timeout} s"
                 break
@@ -132,6 +136,10 @@ async def _execute(nb, sandbox, limits, is_test, run):
                 run.stopped = "the kernel died (the code ended Python, crashed, or ran out of memory)"
                 break
             timed_out = any(o.output_type == "error" and o.ename == "CellTimeoutError" for o in cell.outputs)
+            if timed_out:
+                note = f"a cell ran over the time limit of {limits.cell_timeout} s and was interrupted"
+                if note not in run.flags:
+                    run.flags.append(note)
             if timed_out or is_test(cell):
                 try:
                     text = await _silent(client, f"__r__ = {guard}()", 10 if timed_out else 60)

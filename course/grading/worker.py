@@ -20,6 +20,7 @@ from course.grading.scan import scan_notebook
 from course.grading.spec import hidden_lines
 
 MESSAGE_CHARS = 400
+NOT_TO_THE_END = "scored 0 because the notebook did not run to the end (as with nbgrader autograde)"
 
 
 def _kind(spec_cell):
@@ -90,6 +91,7 @@ def grade_notebook(job):
         reason = str(error) if isinstance(error, sanitize.Unreadable) else \
             f"the notebook cannot be graded ({type(error).__name__}: {str(error)[:160]})"
         result["status"] = "unreadable"
+        result["failed"] = reason
         result["flags"].append(reason)
         result["cells"] = _zero_result(job, nb_spec, reason, "unreadable")
         return result
@@ -114,6 +116,7 @@ def grade_notebook(job):
     result["timings"] = dict(run.timings)
     if run.stopped:
         result["flags"].append(run.stopped)
+        result["failed"] = run.stopped
     replaced = sorted({name for names in run.tampered.values() for name in names})
     if replaced:
         result["flags"].append("replaced during the run: " + ", ".join(replaced))
@@ -133,6 +136,10 @@ def grade_notebook(job):
             message = ("not run: " if index > run.stopped_at else "") + run.stopped
             cell.outputs = [nbformat.v4.new_output("error", ename="GradingStopped",
                                                    evalue=run.stopped, traceback=[run.stopped])]
+        elif run.stopped and is_test(cell):
+            # As nbgrader autograde: a notebook that does not run to the end scores zero.
+            score = 0.0
+            message = f"{NOT_TO_THE_END}: {run.stopped}"
         else:
             score, _ = determine_grade(cell)
             if index in run.tampered and score:
