@@ -4,6 +4,7 @@ Chromium is Debian's (/usr/bin/chromium, installed by tests/browser/install_brow
 never downloads a browser here. A missing browser or Playwright is an error, not a skip.
 """
 
+import http.cookiejar
 import json
 import os
 import shutil
@@ -125,12 +126,18 @@ class LabServer:
         return f"{self.url}/lab/workspaces/{workspace}/tree/{Path(path).as_posix()}?reset"
 
     def shutdown_kernels(self):
-        """Shut down every kernel (a closed tab leaves its kernel running, as in JupyterLab)."""
-        with urllib.request.urlopen(f"{self.url}/api/kernels", timeout=30) as response:
+        """Shut down every kernel (a closed tab leaves its kernel running, as in JupyterLab).
+        Like the browser, send the server's _xsrf cookie back as a header."""
+        jar = http.cookiejar.CookieJar()
+        opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+        opener.open(f"{self.url}/lab", timeout=60).close()
+        xsrf = {c.name: c.value for c in jar}.get("_xsrf", "")
+        with opener.open(f"{self.url}/api/kernels", timeout=60) as response:
             kernels = json.load(response)
         for kernel in kernels:
-            request = urllib.request.Request(f"{self.url}/api/kernels/{kernel['id']}", method="DELETE")
-            urllib.request.urlopen(request, timeout=60).close()
+            request = urllib.request.Request(f"{self.url}/api/kernels/{kernel['id']}", method="DELETE",
+                                             headers={"X-XSRFToken": xsrf})
+            opener.open(request, timeout=60).close()
         return len(kernels)
 
     def close(self):
