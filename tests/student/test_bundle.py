@@ -52,12 +52,31 @@ def venv(bundle, tmp_path_factory):
     return folder
 
 
-def run_cells(venv, notebooks, out):
-    result = subprocess.run([str(venv / "bin" / "python"), str(RUN_CELLS), str(out), *map(str, notebooks)],
-                            cwd=out.parent, env=student_env(venv), capture_output=True, text=True,
-                            timeout=3600)
-    assert result.returncode == 0, f"running the notebooks failed:\n{result.stderr[-3000:]}"
+def start_run(venv, notebooks, out):
+    """Start run_cells.py in the student's environment on ``notebooks``; report to ``out``."""
+    return subprocess.Popen([str(venv / "bin" / "python"), str(RUN_CELLS), str(out), *map(str, notebooks)],
+                            cwd=out.parent, env=student_env(venv), stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True)
+
+
+def finish_run(process, out):
+    output, _ = process.communicate(timeout=3600)
+    assert process.returncode == 0, f"running the notebooks failed:\n{output[-3000:]}"
     return json.loads(out.read_text())
+
+
+@pytest.fixture(scope="module")
+def runs(bundle, venv, tmp_path_factory):
+    """Every release notebook and every solved copy run in the student's environment, the two
+    sets side by side (one per core): {"unsolved": (paths, report), "solved": (copies, report)}."""
+    folder = tmp_path_factory.mktemp("runs")
+    paths = {(a, n): bundle / "lectures" / a / f"{n}.ipynb" for a, n in released_notebooks()}
+    shipped = [p for p in paths.values() if p.exists()]
+    copies = write_copies(folder / "solved", solved=True)
+    started = {"unsolved": start_run(venv, shipped, folder / "unsolved.json"),
+               "solved": start_run(venv, [p for _, _, p in copies], folder / "solved.json")}
+    return {"unsolved": (paths, finish_run(started["unsolved"], folder / "unsolved.json")),
+            "solved": (copies, finish_run(started["solved"], folder / "solved.json"))}
 
 
 def defined_names(source):
@@ -153,14 +172,14 @@ def test_installed_course_comes_from_the_bundle_not_the_repository(venv, tmp_pat
         assert re.search(rf"{re.escape(extension)} v\S+ .*enabled.*OK", labext), f"{extension} missing:\n{labext}"
 
 
-def test_release_notebooks_run_in_the_bundle(bundle, venv, tmp_path):
+def test_release_notebooks_run_in_the_bundle(runs):
     """Setup cells run; each test cell fails (its exercise is a stub); any other failure is a stub
-    raising NotImplementedError or a name an unsolved answer cell was to define."""
-    paths = {(a, n): bundle / "lectures" / a / f"{n}.ipynb" for a, n in released_notebooks()}
+    raising NotImplementedError or a name that an unsolved or failed cell was to bind."""
+    paths, report = runs["unsolved"]
     problems = [f"{a}/{n}.ipynb is not in the bundle (not released?)" for (a, n), p in paths.items() if not p.exists()]
-    paths = {key: path for key, path in paths.items() if path.exists()}
-    report = run_cells(venv, paths.values(), tmp_path / "report.json")
     for (assignment, name), path in paths.items():
+        if not path.exists():
+            continue
         cells = read(path).cells
         # A name may be missing when the cell meant to bind it is an unsolved answer, or a cell
         # that failed on one (its later lines never ran).
@@ -184,10 +203,9 @@ def test_release_notebooks_run_in_the_bundle(bundle, venv, tmp_path):
     assert not problems, "\n".join(problems)
 
 
-def test_solved_notebooks_run_in_the_bundle(venv, tmp_path):
+def test_solved_notebooks_run_in_the_bundle(runs):
     """A student who solved everything sees no error anywhere, with only the bundle installed."""
-    copies = write_copies(tmp_path / "solved", solved=True)
-    report = run_cells(venv, [path for _, _, path in copies], tmp_path / "report.json")
+    copies, report = runs["solved"]
     problems = [f"{a}/{n}.ipynb is not released" for a, n in released_notebooks()
                 if (a, n) not in {(a, n) for a, n, _ in copies}]
     problems += [f"{a}/{n} cell {r['index']}: {r['error']}: {r['message'][:300]}"
