@@ -31,7 +31,7 @@ def nbgrader_meta(cell):
     return cell.get("metadata", {}).get("nbgrader", {})
 
 
-def test_cell_ids(nb):
+def graded_test_ids(nb):
     """grade_ids of the autograded test cells of a notebook."""
     return [m["grade_id"] for m in map(nbgrader_meta, nb.cells)
             if m.get("grade") and not m.get("solution")]

@@ -8,7 +8,7 @@ import re
 import pytest
 
 from tests import catalogues
-from tests.course_repo import RELEASE, assignments, nbgrader_meta, notebooks, read, test_cell_ids
+from tests.course_repo import RELEASE, assignments, nbgrader_meta, notebooks, read, graded_test_ids
 from tests.nbgrader_run import autograde
 
 CATALOGUES = catalogues.load_all()
@@ -80,7 +80,7 @@ def results(assignment, tmp_path_factory):
 def test_source_gets_full_marks(assignment, tmp_path_factory):
     graded = results(assignment, tmp_path_factory)["solution"]
     for name, path in notebooks(assignment).items():
-        tests = test_cell_ids(read(path))
+        tests = graded_test_ids(read(path))
         assert tests, f"{name} has no autograded tests"
         short = {t: graded[name][t] for t in tests if graded[name][t].score < graded[name][t].max_score}
         assert not short, f"{assignment}/{name}: solution loses points on {short}"
@@ -90,7 +90,7 @@ def test_source_gets_full_marks(assignment, tmp_path_factory):
 def test_unchanged_release_gets_zero(assignment, tmp_path_factory):
     graded = results(assignment, tmp_path_factory)["release"]
     for name, path in notebooks(assignment).items():
-        scored = {t: graded[name][t].score for t in test_cell_ids(read(path)) if graded[name][t].score}
+        scored = {t: graded[name][t].score for t in graded_test_ids(read(path)) if graded[name][t].score}
         assert not scored, f"{assignment}/{name}: the unsolved release scores on {scored}"
 
 
@@ -101,7 +101,7 @@ CASES = [(a, v) for a in assignments() for v in CATALOGUES.get(a, [])]
 def test_catalogue(assignment, variant, tmp_path_factory):
     graded = results(assignment, tmp_path_factory)[student_of(assignment, variant)]
     cells = graded[variant.notebook]
-    tests = test_cell_ids(read(notebooks(assignment)[variant.notebook]))
+    tests = graded_test_ids(read(notebooks(assignment)[variant.notebook]))
     if variant.wrong:
         assert variant.exercise, f"{variant.name}: name the test cells of its exercise"
         own = sum(cells[t].score for t in variant.exercise)

@@ -104,10 +104,13 @@ def test_trainer_rejects_malformed_gradients():
         train(lambda q, x, y: [1, 2], p, x, y, iterations=1)
 
 
-def test_fifty_thousand_iterations_take_seconds():
+def test_training_with_the_lecture_network_lowers_the_cost():
+    # How fast this is, is measured by bench/lecture02_training.py, not asserted here.
     x, y = training_data()
-    run = train(_reference_gradients, _params(sizes=(1, 6, 7, 2)), x, y, iterations=5000)
-    assert run.seconds * 10 < 100, "50 000 iterations would take minutes"
+    run = train(_reference_gradients, _params(sizes=(1, 6, 7, 2)), x, y, iterations=2000,
+                snapshot_every=1000, cost=_cost)
+    assert run.iterations == [0, 1000, 2000]
+    assert run.costs[-1] < run.costs[1] < run.costs[0]
 
 
 def test_viewer_builds_headless(recwarn):
