@@ -10,7 +10,7 @@ import pytest  # noqa: E402
 
 from course.data import load_credit  # noqa: E402
 from course.plots import plot_fit, plot_losses  # noqa: E402
-from course.widgets import one_neuron_explorer  # noqa: E402
+from course.widgets_credit import one_neuron_explorer  # noqa: E402
 
 
 @pytest.fixture(autouse=True)

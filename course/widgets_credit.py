@@ -1,4 +1,4 @@
-"""Interactive explorers for Lecture 1. They draw once when created, so they also run headless."""
+"""The one-neuron explorer of Lecture 1. It draws once when created, so it also runs headless."""
 
 import ipywidgets as widgets
 import matplotlib.pyplot as plt
