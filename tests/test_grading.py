@@ -32,7 +32,6 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from course.grading.spec import hidden_lines, read_spec
 from course.grading.cli import parser as grading_parser
-from tests import course_repo
 from tests.course_repo import REPO, SOURCE, notebooks, read, tool_env
 from tests.nbgrader_run import nbgrader, read_scores, submit
 from tests.secrets_scan import secret_lines
@@ -367,13 +366,12 @@ def side_runs(course, tmp_path_factory):
         shutil.copytree(course["root"] / "submitted" / case, plain / "submitted" / case)
     nbgrader_run = subprocess.Popen(["nbgrader", "autograde", TINY, "--force"], cwd=plain, env=tool_env(),
                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    from tests.catalogues.lecture01 import NB
-    from tests.test_autograde import with_cells
     work = tmp_path_factory.mktemp("lecture01")
-    solved = read(notebooks(L1)[NB])
+    [(name, path)] = notebooks(L1).items()
+    solved = read(path)
     folder = work / "submissions" / "tamperer" / L1
     folder.mkdir(parents=True)
-    nbformat.write(with_cells(solved, {"classifier_gradients": TAMPERED_LAST}), str(folder / f"{NB}.ipynb"))
+    nbformat.write(with_answer(solved, "classifier_gradients", TAMPERED_LAST), str(folder / f"{name}.ipynb"))
     lecture = {"solved": solved, "folder": folder, "before": tree_hashes(folder), "json": work / "result.json"}
     lecture["run"] = start_grader(course["root"], "one", str(folder), "--assignment", L1,
                                   "--json", str(lecture["json"]), "--cell-timeout", "300")
@@ -477,7 +475,8 @@ def test_one_lecture01_tampered(course, side_runs):
     data = json.loads(lecture["json"].read_text())
     assert data["student"] == "tamperer" and data["assignment"] == L1
     cells = {c["grade_id"]: c for nb in data["notebooks"] for c in nb["cells"]}
-    tests = course_repo.test_cell_ids(lecture["solved"])
+    tests = [c.metadata.nbgrader.grade_id for c in lecture["solved"].cells
+             if c.metadata.get("nbgrader", {}).get("grade") and not c.metadata.nbgrader.get("solution")]
     assert tests[-1] == "test_classifier_gradients" and len(tests) >= 8
     for grade_id in tests:
         cell = cells[grade_id]
