@@ -73,24 +73,36 @@ def raw_tex(report):
 
 
 def run_all(page):
-    """Run > Run All Cells, then wait until the kernel is idle and no cell is queued."""
+    """Run > Run All Cells, then wait until every code cell has run, or until the run stopped at
+    an error (the kernel idle, nothing queued, an error shown)."""
     page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(r"^Run$")).first.click()
     page.locator(".lm-Menu-itemLabel", has_text=re.compile(r"^Run All Cells$")).first.click()
-    page.wait_for_function("""() => Array.from(document.querySelectorAll('.jp-CodeCell .jp-InputArea-prompt'))
-                                  .some(p => /\\[[0-9*]+\\]/.test(p.textContent))""", timeout=LONG)
-    settled = None
+    settled = stalled = None
     deadline = time.monotonic() + LONG / 1000
     while time.monotonic() < deadline:
-        state = page.evaluate(f"""() => [
-            document.querySelector('{IDLE}') !== null,
-            Array.from(document.querySelectorAll('.jp-CodeCell .jp-InputArea-prompt'))
-                 .some(p => p.textContent.includes('*'))]""")
-        if state[0] and not state[1]:
+        idle, queued, done, failed = page.evaluate(f"""() => {{
+            const prompts = Array.from(document.querySelectorAll('.jp-Notebook .jp-CodeCell .jp-InputArea-prompt'))
+                                 .map(p => p.textContent);
+            return [document.querySelector('{IDLE}') !== null,
+                    prompts.some(p => p.includes('*')),
+                    prompts.every(p => /\\[[0-9]+\\]/.test(p)),
+                    document.querySelector('.jp-Notebook .jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]') !== null];
+        }}""")
+        if idle and not queued and (done or failed):
             if settled and time.monotonic() - settled > 2:
                 return
             settled = settled or time.monotonic()
         else:
             settled = None
+        # Idle with nothing queued, yet cells unrun and no error: the run stopped by itself.
+        if idle and not queued and not done and not failed:
+            stalled = stalled or time.monotonic()
+            if time.monotonic() - stalled > 60:
+                shot(page, "run-all-stalled", full_page=False)
+                raise AssertionError("Run All Cells stopped without an error before the last cell "
+                                     "(screenshot run-all-stalled.png)")
+        else:
+            stalled = None
         time.sleep(0.5)
     raise TimeoutError("Run All Cells did not finish")
 
