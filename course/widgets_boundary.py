@@ -17,12 +17,13 @@ from course.plots_boundary import accuracy, plot_decision_boundary, plot_loss_cu
 
 def explorer_controls(width=4, lr=0.01, steps=1000):
     """The three sliders, released-to-update so that each change trains one network."""
+    wide = {"style": {"description_width": "initial"}}   # room for the whole label
     return {
         "n_hidden": widgets.IntSlider(value=width, min=1, max=16, description="hidden units",
-                                      continuous_update=False),
+                                      continuous_update=False, **wide),
         "lr": widgets.FloatLogSlider(value=lr, base=10, min=-3, max=0, step=0.25,
                                      description="learning rate", readout_format=".3g",
-                                     continuous_update=False),
+                                     continuous_update=False, **wide),
         "steps": widgets.IntSlider(value=steps, min=0, max=5000, step=100, description="steps",
                                    continuous_update=False),
     }
