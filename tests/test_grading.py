@@ -315,6 +315,15 @@ def test_every_case_is_graded(course):
     for s in EXPECTED:
         if s not in ("invalid_json", "missing"):
             assert (course["root"] / "autograded" / s / TINY / "tiny.ipynb").exists(), s
+    # The answer cells really did what each case says (outputs kept for the instructor).
+    for case, grade_id, error in [("memory_and_exit", "square", "MemoryError"),
+                                  ("memory_and_exit", "double", "SystemExit"),
+                                  ("fork_bomb", "double", "BlockingIOError"),
+                                  ("benign_noise", "square", "CellTimeoutError"),
+                                  ("benign_noise", "double", "KeyboardInterrupt")]:
+        nb = nbformat.read(str(course["root"] / "autograded" / case / TINY / "tiny.ipynb"), as_version=4)
+        names = [o.get("ename") for o in cell_of(nb, grade_id).outputs if o.output_type == "error"]
+        assert error in names, (case, grade_id, names)
 
 
 def test_submissions_stay_byte_identical(course):
