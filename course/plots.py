@@ -22,12 +22,12 @@ def plot_fit(x, y, predict, title="Fitted curve over the data", xlabel="limit (z
     return ax
 
 
-def plot_losses(losses, title="Training loss", ylabel="loss", ax=None, log=True):
-    """Loss per iteration (a sequence of numbers), on a log scale by default."""
+def plot_losses(losses, title="Training loss", ylabel="loss", ax=None, log=True, xlabel="iteration"):
+    """Loss per iteration (a sequence of numbers), on a log scale by default. Returns the Axes."""
     if ax is None:
         _, ax = plt.subplots(figsize=(6, 3.5))
-    ax.plot(np.asarray(losses, dtype=float))
+    ax.plot(np.asarray(losses, dtype=float).reshape(-1))
     if log:
         ax.set_yscale("log")
-    ax.set(title=title, xlabel="iteration", ylabel=ylabel)
+    ax.set(title=title, xlabel=xlabel, ylabel=ylabel)
     return ax

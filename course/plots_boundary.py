@@ -3,6 +3,8 @@
 import matplotlib.pyplot as plt
 import numpy as np
 
+from course.plots import plot_losses
+
 
 def grid_points(xlim, ylim, resolution=100):
     """A regular grid over the plane.
@@ -40,12 +42,8 @@ def plot_decision_boundary(predict, X, y, ax=None, title="Decision boundary",
 
 
 def plot_loss_curve(losses, ax=None, title="Training loss", ylabel="loss"):
-    """Loss against training step. Returns the Axes."""
-    if ax is None:
-        _, ax = plt.subplots(figsize=(5, 3.5))
-    ax.plot(np.asarray(losses, dtype=float).reshape(-1))
-    ax.set(title=title, xlabel="step", ylabel=ylabel)
-    return ax
+    """Loss against training step, on a linear scale. Returns the Axes."""
+    return plot_losses(losses, title=title, ylabel=ylabel, ax=ax, log=False, xlabel="step")
 
 
 def accuracy(predict, X, y):
