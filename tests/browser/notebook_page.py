@@ -72,39 +72,72 @@ def raw_tex(report):
     return found
 
 
-def run_all(page):
-    """Run > Run All Cells, then wait until every code cell has run, or until the run stopped at
-    an error (the kernel idle, nothing queued, an error shown)."""
+_STATE = f"""() => {{
+    const prompts = Array.from(document.querySelectorAll('.jp-Notebook .jp-CodeCell .jp-InputArea-prompt'))
+                         .map(p => p.textContent.trim());
+    return {{idle: document.querySelector('{IDLE}') !== null,
+             prompts: prompts,
+             failed: document.querySelector('.jp-Notebook .jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]') !== null}};
+}}"""
+RUN_ALL_ITEM = ".lm-Menu-item[data-command=\"runmenu:run-all\"]"
+
+
+def _state(page):
+    state = page.evaluate(_STATE)
+    prompts = state["prompts"]
+    state["queued"] = any("*" in p for p in prompts)
+    state["done"] = all(re.search(r"\[[0-9]+\]", p) for p in prompts)
+    state["started"] = state["queued"] or any(re.search(r"[0-9]", p) for p in prompts)
+    return state
+
+
+def _click_run_all(page):
+    """Run > Run All Cells, as a student does. The notebook is clicked first so that it is the
+    current widget: the menu item stays disabled until it is."""
+    page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook").first.click(position={"x": 5, "y": 5})
     page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(r"^Run$")).first.click()
-    page.locator(".lm-Menu-itemLabel", has_text=re.compile(r"^Run All Cells$")).first.click()
+    page.wait_for_selector(f"{RUN_ALL_ITEM}:not(.lm-mod-disabled)", timeout=60_000)
+    page.locator(RUN_ALL_ITEM).first.click()
+
+
+def run_all(page, attempts=3):
+    """Run All Cells, then wait until every code cell has run, or until the run stopped at an
+    error (the kernel idle, nothing queued, an error shown). A click that did not start the run
+    (the page still busy under load) is retried; a run that stops by itself is an error."""
+    for attempt in range(attempts):
+        _click_run_all(page)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and not _state(page)["started"]:
+            time.sleep(0.5)
+        if _state(page)["started"]:
+            break
+        shot(page, f"run-all-not-started-{attempt}", full_page=False)
+        page.keyboard.press("Escape")
+    else:
+        raise AssertionError(f"Run All Cells did not start after {attempts} clicks "
+                             "(screenshots run-all-not-started-*.png)")
     settled = stalled = None
     deadline = time.monotonic() + LONG / 1000
     while time.monotonic() < deadline:
-        idle, queued, done, failed = page.evaluate(f"""() => {{
-            const prompts = Array.from(document.querySelectorAll('.jp-Notebook .jp-CodeCell .jp-InputArea-prompt'))
-                                 .map(p => p.textContent);
-            return [document.querySelector('{IDLE}') !== null,
-                    prompts.some(p => p.includes('*')),
-                    prompts.every(p => /\\[[0-9]+\\]/.test(p)),
-                    document.querySelector('.jp-Notebook .jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]') !== null];
-        }}""")
-        if idle and not queued and (done or failed):
+        state = _state(page)
+        idle, queued = state["idle"], state["queued"]
+        if idle and not queued and (state["done"] or state["failed"]):
             if settled and time.monotonic() - settled > 2:
                 return
             settled = settled or time.monotonic()
         else:
             settled = None
         # Idle with nothing queued, yet cells unrun and no error: the run stopped by itself.
-        if idle and not queued and not done and not failed:
+        if idle and not queued and not state["done"] and not state["failed"]:
             stalled = stalled or time.monotonic()
             if time.monotonic() - stalled > 60:
                 shot(page, "run-all-stalled", full_page=False)
-                raise AssertionError("Run All Cells stopped without an error before the last cell "
-                                     "(screenshot run-all-stalled.png)")
+                raise AssertionError("Run All Cells stopped without an error before the last cell; "
+                                     f"prompts {state['prompts']} (screenshot run-all-stalled.png)")
         else:
             stalled = None
         time.sleep(0.5)
-    raise TimeoutError("Run All Cells did not finish")
+    raise TimeoutError(f"Run All Cells did not finish; prompts {_state(page)['prompts']}")
 
 
 def cell_report(page):
