@@ -3,11 +3,13 @@ the unchanged release gets zero on every test cell, and the catalogue of wrong a
 behaves (a wrong answer loses points on its own exercise, a right one gets full marks)."""
 
 import copy
+import functools
 import re
 
 import pytest
 
 from tests import catalogues
+from tests.cell_dependencies import CellNames, answers_reached_by_tests
 from tests.course_repo import RELEASE, assignments, nbgrader_meta, notebooks, read, graded_test_ids
 from tests.nbgrader_run import autograde
 
@@ -33,14 +35,43 @@ def with_cells(nb, replacements):
     return nb
 
 
-def class_plan(assignment):
-    """{student id: [variants]}: a wrong variant is a student of its own, so that points it loses
-    are its own doing; right variants that touch different cells share a student (a right answer
-    cannot make another exercise lose points), which saves a notebook run per variant."""
-    plan, layers = {}, []
+def wrong_answers_hide_each_other(assignment, group):
+    """Whether wrong variants could not share a student: they replace the same cell, one of them
+    does something the dependency analysis cannot follow, or the tests of one can see (read or be
+    changed through) the cell of another. Then one variant's points could be lost to the other."""
+    sources = notebook_sources(assignment)
+    by_notebook = {}
+    for v in group:
+        if any(CellNames(src).opaque for src in v.cells.values()):
+            return True
+        by_notebook.setdefault(v.notebook, []).append(v)
+    for name, members in by_notebook.items():
+        cells = [gid for v in members for gid in v.cells]
+        if len(cells) != len(set(cells)):
+            return True
+        nb = sources[name]
+        for v in members:
+            nb = with_cells(nb, v.cells)
+        deps = answers_reached_by_tests(nb, lambda c: nbgrader_meta(c).get("grade_id"),
+                                 also_binds={gid: solution_cell(sources[name], gid) for gid in cells})
+        for v in members:
+            others = {gid for w in members if w is not v for gid in w.cells}
+            if any(deps[t] & others for t in v.exercise):
+                return True
+    return False
+
+
+@functools.lru_cache(maxsize=None)
+def class_plan_cached(assignment):
+    plan, wrong_groups, layers = {}, [], []
     for v in CATALOGUES.get(assignment, []):
         if v.wrong:
-            plan[student_id(v.name)] = [v]
+            for group in wrong_groups:
+                if not wrong_answers_hide_each_other(assignment, group + [v]):
+                    group.append(v)
+                    break
+            else:
+                wrong_groups.append([v])
             continue
         cells = {(v.notebook, c) for c in v.cells}
         for layer in layers:
@@ -51,8 +82,27 @@ def class_plan(assignment):
             layers.append(layer)
         layer["cells"] |= cells
         layer["variants"].append(v)
+    plan.update({f"wrong_{k}": group for k, group in enumerate(wrong_groups)})
     plan.update({layer["id"]: layer["variants"] for layer in layers})
     return plan
+
+
+def class_plan(assignment):
+    """{student id: [variants]}. Right variants that touch different cells share a student (a
+    right answer cannot make another exercise lose points). Wrong variants share a student only
+    when none of them can reach the tests of another (``wrong_answers_hide_each_other``), so that
+    the points each loses are its own doing; ``test_shared_students_lose_only_where_expected``
+    checks the grades bear that out."""
+    return class_plan_cached(assignment)
+
+
+@functools.lru_cache(maxsize=None)
+def notebook_sources(assignment):
+    return {name: read(path) for name, path in notebooks(assignment).items()}
+
+
+def solution_cell(nb, grade_id):
+    return next(c.source for c in nb.cells if nbgrader_meta(c).get("grade_id") == grade_id)
 
 
 def student_of(assignment, variant):
@@ -110,3 +160,33 @@ def test_catalogue(assignment, variant, tmp_path_factory):
     else:
         short = {t: cells[t].score for t in tests if cells[t].score < cells[t].max_score}
         assert not short, f"{variant.name} ({variant.why}) is correct but loses points on {short}"
+
+
+WRONG_STUDENTS = [(a, s) for a in assignments() for s, vs in class_plan(a).items() if vs[0].wrong]
+
+
+@pytest.mark.parametrize("assignment,student", WRONG_STUDENTS, ids=[f"{a}-{s}" for a, s in WRONG_STUDENTS])
+def test_wrong_answers_lose_points_only_where_they_reach(assignment, student, tmp_path_factory):
+    """A student holding wrong answers keeps full marks on every test that, by the dependency
+    analysis, none of those answers can reach: the analysis that lets wrong answers share a
+    student is borne out by the grades (a wrong answer that leaked into another exercise's tests
+    would show here)."""
+    graded = results(assignment, tmp_path_factory)[student]
+    variants = class_plan(assignment)[student]
+    sources = notebook_sources(assignment)
+    for name in {v.notebook for v in variants}:
+        members = [v for v in variants if v.notebook == name]
+        cells = {gid for v in members for gid in v.cells}
+        nb = sources[name]
+        for v in members:
+            nb = with_cells(nb, v.cells)
+        deps = answers_reached_by_tests(nb, lambda c: nbgrader_meta(c).get("grade_id"),
+                                 also_binds={gid: solution_cell(sources[name], gid) for gid in cells})
+        for v in members:
+            assert set(v.exercise) <= set(deps), f"{v.name}: {v.exercise} are not test cells"
+            assert all(deps[t] & set(v.cells) for t in v.exercise), \
+                f"{v.name}: the tests of its exercise {v.exercise} cannot reach the cells it replaces"
+        unreached = [t for t, d in deps.items() if not d & cells]
+        short = {t: graded[name][t].score for t in unreached if graded[name][t].score < graded[name][t].max_score}
+        assert not short, (f"{[v.name for v in members]} lose points on {short}, which the dependency "
+                           "analysis says they cannot reach")

@@ -1,0 +1,302 @@
+"""Which answer cells each test cell of a notebook can depend on, read from the code (no kernel).
+
+Used to let several wrong catalogue answers share one graded student: two wrong answers may share
+a notebook only when neither one's tests can see the other's cell. The analysis errs on the side
+of seeing a dependency:
+
+- a cell *binds* the names it assigns in the notebook's namespace (a plain statement rebinds for
+  certain; one inside ``if``/``for``/``try`` may not);
+- it *mutates* a notebook name when it stores an attribute or item on it (``Layer.backward = f``,
+  ``params["W"] = w``), calls a method on it, or passes it to a function that is not imported (a
+  student's function may change its arguments in place) — in functions too, for the names they
+  do not hold locally;
+- it *uses* every notebook name it reads before binding it, and every name its functions read
+  from the notebook's namespace, unless the cell binds that name itself;
+- a cell depends on the latest earlier cell that rebinds a name it uses, on every cell since then
+  that may bind or mutate it, and on whatever those cells depend on.
+
+Names bound by imports are modules or course functions: calling them changes nothing, storing on
+them (``np.allclose = ...``) does. A cell the analysis cannot follow (``exec``, ``globals()``,
+``setattr``, ``global``, ``del``, imports of ``builtins``/``sys``/``os``..., a syntax error) is
+*opaque*: it may change everything.
+"""
+
+import ast
+
+OPAQUE_NAMES = {"exec", "eval", "compile", "globals", "locals", "vars", "setattr", "delattr",
+                "__import__", "open", "__builtins__", "get_ipython"}
+OPAQUE_MODULES = {"builtins", "sys", "os", "importlib", "ctypes", "gc", "inspect", "shutil",
+                  "subprocess", "signal", "resource", "threading", "multiprocessing", "pathlib"}
+PURE_BUILTINS = {"len", "print", "range", "float", "int", "bool", "str", "repr", "format", "list",
+                 "tuple", "dict", "set", "frozenset", "sorted", "zip", "enumerate", "abs", "min",
+                 "max", "sum", "round", "isinstance", "issubclass", "type", "any", "all", "map",
+                 "filter", "hasattr", "getattr", "callable", "divmod", "pow", "id", "hash", "reversed"}
+EVERYTHING = "*"
+_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef,
+           ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
+
+
+def _base_name(node):
+    while isinstance(node, (ast.Attribute, ast.Subscript, ast.Starred)):
+        node = node.value
+    return node.id if isinstance(node, ast.Name) else None
+
+
+def imported_names(source):
+    """Names a cell binds by ``import`` at top level."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return set()
+    return {alias.asname or alias.name.split(".")[0]
+            for stmt in tree.body if isinstance(stmt, (ast.Import, ast.ImportFrom)) for alias in stmt.names}
+
+
+def _scope_locals(node):
+    """Names local to a function, lambda, class body or comprehension."""
+    names = set()
+    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+        a = node.args
+        names |= {x.arg for x in a.posonlyargs + a.args + a.kwonlyargs}
+        names |= {x.arg for x in (a.vararg, a.kwarg) if x}
+    if isinstance(node, (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)):
+        body = [g.target for g in node.generators]
+    else:
+        body = node.body if isinstance(node.body, list) else [node.body]
+    todo = list(body)
+    while todo:
+        n = todo.pop()
+        if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store):
+            names.add(n.id)
+        if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.add(n.name)
+            continue
+        if isinstance(n, (ast.Import, ast.ImportFrom)):
+            names |= {a.asname or a.name.split(".")[0] for a in n.names}
+        if not isinstance(n, _SCOPES):
+            todo.extend(ast.iter_child_nodes(n))
+    return names
+
+
+class CellNames:
+    """What one cell binds, may bind, mutates and uses of the notebook's names; ``opaque`` when
+    it cannot be followed. ``imported`` is every name the notebook binds by import."""
+
+    def __init__(self, source, imported=frozenset()):
+        self.imported = imported
+        self.binds, self.maybe_binds, self.mutates, self.uses = set(), set(), set(), set()
+        self.stored = set()          # names with an attribute or item stored on them
+        self.inner_uses = set()      # notebook names read inside functions, at call time
+        self.opaque = False
+        try:
+            tree = ast.parse(source)
+        except SyntaxError:
+            self.opaque = True
+            return
+        self._block(tree.body, certain=True)
+        self.uses |= self.inner_uses - self.binds - self.maybe_binds
+
+    # -- the notebook's namespace, statement by statement ---------------------------------------
+    def _block(self, stmts, certain):
+        for stmt in stmts:
+            self._statement(stmt, certain)
+
+    def _statement(self, stmt, certain):
+        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            for d in stmt.decorator_list:
+                self._expr(d, None)
+            if not isinstance(stmt, ast.ClassDef):
+                for d in stmt.args.defaults + [d for d in stmt.args.kw_defaults if d]:
+                    self._expr(d, None)
+            else:
+                for b in stmt.bases:
+                    self._expr(b, None)
+            self._inner(stmt, set())
+            self._bind(stmt.name, certain)
+        elif isinstance(stmt, (ast.Import, ast.ImportFrom)):
+            mods = [a.name for a in stmt.names] if isinstance(stmt, ast.Import) else [stmt.module or ""]
+            if any(m.split(".")[0] in OPAQUE_MODULES for m in mods):
+                self.opaque = True
+            for alias in stmt.names:
+                self._bind(alias.asname or alias.name.split(".")[0], certain)
+        elif isinstance(stmt, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
+            if stmt.value is not None:
+                self._expr(stmt.value, None)
+            targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+            for t in targets:
+                if isinstance(stmt, ast.AugAssign):
+                    self._expr(t if not isinstance(t, ast.Name) else ast.Name(t.id, ast.Load()), None)
+                self._target(t, certain)
+        elif isinstance(stmt, (ast.For, ast.AsyncFor)):
+            self._expr(stmt.iter, None)
+            self._target(stmt.target, False)
+            self._block(stmt.body + stmt.orelse, False)
+        elif isinstance(stmt, (ast.With, ast.AsyncWith)):
+            for item in stmt.items:
+                self._expr(item.context_expr, None)
+                if item.optional_vars is not None:
+                    self._target(item.optional_vars, certain)
+            self._block(stmt.body, certain)
+        elif isinstance(stmt, (ast.If, ast.While)):
+            self._expr(stmt.test, None)
+            self._block(stmt.body + stmt.orelse, False)
+        elif isinstance(stmt, ast.Try) or type(stmt).__name__ == "TryStar":
+            self._block(stmt.body, False)
+            for h in stmt.handlers:
+                if h.type is not None:
+                    self._expr(h.type, None)
+                if h.name:
+                    self._bind(h.name, False)
+                self._block(h.body, False)
+            self._block(stmt.orelse + stmt.finalbody, False)
+        elif isinstance(stmt, (ast.Global, ast.Nonlocal, ast.Delete)):
+            self.opaque = True
+        else:   # Expr, Assert, Raise, Return, Pass, Match...: read what they read
+            for child in ast.iter_child_nodes(stmt):
+                if isinstance(child, ast.expr):
+                    self._expr(child, None)
+                elif isinstance(child, ast.stmt):
+                    self._statement(child, False)
+
+    def _bind(self, name, certain):
+        (self.binds if certain else self.maybe_binds).add(name)
+
+    def _target(self, target, certain):
+        if isinstance(target, ast.Name):
+            self._bind(target.id, certain)
+        elif isinstance(target, (ast.Tuple, ast.List)):
+            for t in target.elts:
+                self._target(t, certain)
+        elif isinstance(target, ast.Starred):
+            self._target(target.value, certain)
+        else:   # x.attr = ..., x[i] = ...: mutates x
+            self._expr(target, None)
+
+    # -- expressions, in the notebook's namespace (local is None) or in a function's ------------
+    def _is_notebook_name(self, name, local):
+        return local is None or name not in local
+
+    def _expr(self, node, local):
+        if isinstance(node, _SCOPES):
+            self._inner(node, local or set())
+            return
+        if isinstance(node, ast.Name):
+            if node.id in OPAQUE_NAMES:
+                self.opaque = True
+            if isinstance(node.ctx, ast.Load) and self._is_notebook_name(node.id, local):
+                if local is None:
+                    if node.id not in self.binds | self.maybe_binds:
+                        self.uses.add(node.id)
+                else:
+                    self.inner_uses.add(node.id)
+            return
+        if isinstance(node, (ast.Attribute, ast.Subscript)) and isinstance(node.ctx, (ast.Store, ast.Del)):
+            base = _base_name(node)
+            if base and self._is_notebook_name(base, local):
+                self.mutates.add(base)
+                self.stored.add(base)
+        elif isinstance(node, ast.Call):
+            callee = _base_name(node.func)
+            method_on = callee if isinstance(node.func, ast.Attribute) else None
+            if method_on and method_on not in self.imported and self._is_notebook_name(method_on, local):
+                self.mutates.add(method_on)   # a method may change its object
+            trusted = callee in self.imported or (callee in PURE_BUILTINS and isinstance(node.func, ast.Name))
+            if not trusted:
+                for arg in list(node.args) + [k.value for k in node.keywords]:
+                    base = _base_name(arg)
+                    if base and self._is_notebook_name(base, local):
+                        self.mutates.add(base)
+        elif isinstance(node, ast.NamedExpr):
+            self._expr(node.value, local)
+            if local is None:
+                self._bind(node.target.id, False)
+            return
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, ast.expr):
+                self._expr(child, local)
+            elif isinstance(child, ast.keyword):
+                self._expr(child.value, local)
+
+    def _inner(self, node, enclosing):
+        """A function, lambda, class body or comprehension: what it reads from and does to the
+        notebook's namespace when it runs."""
+        local = enclosing | _scope_locals(node)
+        if isinstance(node, (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)):
+            parts = [node.elt] if not isinstance(node, ast.DictComp) else [node.key, node.value]
+            for gen in node.generators:
+                parts += [gen.iter] + gen.ifs
+        elif isinstance(node, ast.Lambda):
+            parts = [node.body] + node.args.defaults
+        else:
+            parts = node.body
+        todo = list(parts)
+        while todo:
+            n = todo.pop()
+            if isinstance(n, (ast.Global, ast.Nonlocal)):
+                self.opaque = True
+            elif isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                self._inner(n, local)
+            elif isinstance(n, ast.expr):
+                self._expr(n, local)
+            else:
+                if isinstance(n, (ast.Import, ast.ImportFrom)):
+                    mods = [a.name for a in n.names] if isinstance(n, ast.Import) else [n.module or ""]
+                    if any(m.split(".")[0] in OPAQUE_MODULES for m in mods):
+                        self.opaque = True
+                if isinstance(n, ast.Delete):
+                    self.opaque = True
+                todo.extend(ast.iter_child_nodes(n))
+
+    def changes(self):
+        """Notebook names this cell may rebind or change (EVERYTHING when opaque)."""
+        if self.opaque:
+            return {EVERYTHING}
+        return self.binds | self.maybe_binds | self.mutates
+
+
+def dependencies(sources):
+    """For each code cell (by position in ``sources``), the set of earlier positions it can depend
+    on, directly or through other cells."""
+    imported = frozenset().union(*(imported_names(s) for s in sources))
+    cells = [CellNames(source, imported) for source in sources]
+    changes = [c.changes() for c in cells]
+    deps = []
+    for i, cell in enumerate(cells):
+        direct = {j for j in range(i) if EVERYTHING in changes[j]}
+        # Names are resolved here, at cell i; a function found on the way reads its own free
+        # names when it runs, which is here too (late binding), so they join the search.
+        pending, seen = set(cell.uses), set()
+        while pending:
+            name = pending.pop()
+            seen.add(name)
+            since = max((j for j in range(i) if name in cells[j].binds), default=0)
+            for j in range(since, i):
+                if name in changes[j]:
+                    direct.add(j)
+                    pending |= cells[j].inner_uses - seen
+        closure = set(direct)
+        for j in direct:
+            closure |= deps[j]
+        deps.append(closure)
+    return deps
+
+
+def answers_reached_by_tests(nb, grade_id_of, also_binds=None):
+    """{test grade_id: {answer grade_ids it can depend on}} for a notebook.
+
+    ``grade_id_of(cell)`` gives a cell's nbgrader grade_id (or None). ``also_binds`` maps an answer
+    grade_id to source whose names that cell is taken to bind too: the solution cell, when the
+    notebook holds a replacement that may leave some of them undefined."""
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    sources = []
+    for c in code:
+        source = c.source
+        if also_binds and grade_id_of(c) in also_binds:
+            names = CellNames(also_binds[grade_id_of(c)])
+            source += "".join(f"\n{name} = None" for name in sorted(names.binds | names.maybe_binds))
+        sources.append(source)
+    deps = dependencies(sources)
+    meta = [c.get("metadata", {}).get("nbgrader", {}) for c in code]
+    answers = {i for i, m in enumerate(meta) if m.get("solution")}
+    return {grade_id_of(code[i]): {grade_id_of(code[j]) for j in deps[i] & answers}
+            for i, m in enumerate(meta) if m.get("grade") and not m.get("solution")}
