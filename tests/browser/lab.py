@@ -85,6 +85,13 @@ def wait_for_http(url, process=None, timeout=600):
     raise TimeoutError(f"{url} did not answer within {timeout} s")
 
 
+def like_a_terminal():
+    """preexec_fn for servers the tests start: Ctrl-C (SIGINT) acts as in a terminal, even when
+    the test run itself was started in the background, where SIGINT is ignored and children
+    inherit that."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def stop(process, timeout=60):
     """Stop a server the way a person does (Ctrl-C), then wait for it; return its exit code.
     Only ``process`` itself is signalled; it shuts its kernels down on the way out."""
@@ -118,7 +125,8 @@ class LabServer:
             [shutil.which("jupyter", path=env["PATH"]), "lab", "--no-browser", f"--port={self.port}",
              "--ip=127.0.0.1", "--ServerApp.token=", "--ServerApp.password=",
              "--ServerApp.disable_check_xsrf=False", f"--ServerApp.root_dir={self.root}", *QUIET_LAB_ARGS, *ROOT_ARGS],
-            cwd=self.root, env=env, stdin=subprocess.DEVNULL, stdout=self.log, stderr=subprocess.STDOUT)
+            cwd=self.root, env=env, stdin=subprocess.DEVNULL, stdout=self.log, stderr=subprocess.STDOUT,
+            preexec_fn=like_a_terminal)
         wait_for_http(f"{self.url}/api/status", self.process, timeout=300)
 
     def notebook_url(self, path, workspace):

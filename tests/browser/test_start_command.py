@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser.lab import QUIET_LAB_ARGS, ROOT_ARGS, free_port, lab_settings_dir, stop, wait_for_http
+from tests.browser.lab import (QUIET_LAB_ARGS, ROOT_ARGS, free_port, lab_settings_dir, like_a_terminal, stop,
+                               wait_for_http)
 from tests.browser.notebook_page import open_notebook, shot
 from tests.course_repo import REPO, VENV_BIN, notebooks, read
 
@@ -60,7 +61,7 @@ def test_readme_start_command_in_a_clean_clone(browser, tmp_path):
         ["bin/start", "--no-browser", f"--port={port}", "--ip=127.0.0.1", "--ServerApp.token=",
          "--ServerApp.password=", *QUIET_LAB_ARGS, *ROOT_ARGS],
         cwd=clone, env=clean_env(tmp_path / "home"), stdin=subprocess.DEVNULL, stdout=log,
-        stderr=subprocess.STDOUT, start_new_session=True)
+        stderr=subprocess.STDOUT, start_new_session=True, preexec_fn=like_a_terminal)
     try:
         wait_for_http(f"http://127.0.0.1:{port}/api/status", process, timeout=INSTALL_TIMEOUT)
         assert (clone / ".venv" / "bin" / "python").exists(), "bin/start did not make its own .venv"
