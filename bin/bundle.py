@@ -26,10 +26,10 @@ REPO = Path(__file__).resolve().parents[1]
 EXCLUDED_PACKAGES = {"grading"}
 IGNORED = shutil.ignore_patterns("__pycache__", "*.pyc", ".ipynb_checkpoints", ".DS_Store")
 
-# Pins of requirements.txt that only the course's own tests and grader tools need; every other
+# Pins of requirements.txt that only this repository's set-up, tests and grader tools need; every other
 # pin is what a student's environment needs to open, run and validate the notebooks (a new
 # runtime pin reaches students without touching this file).
-TEST_ONLY = {"pytest", "pytest-xdist", "pyyaml", "playwright", "greenlet"}
+TEST_ONLY = {"pytest", "pytest-xdist", "pyyaml", "playwright", "greenlet", "uv"}
 
 PYPROJECT = """\
 [build-system]
