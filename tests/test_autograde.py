@@ -35,11 +35,20 @@ def with_cells(nb, replacements):
     return nb
 
 
+def reached_answers(assignment, notebook, variants):
+    """{test grade_id: answer grade_ids it can reach} in ``notebook`` with ``variants`` put in."""
+    solved = notebook_sources(assignment)[notebook]
+    nb = solved
+    for v in variants:
+        nb = with_cells(nb, v.cells)
+    return answers_reached_by_tests(nb, lambda c: nbgrader_meta(c).get("grade_id"),
+                                    also_binds={gid: solution_cell(solved, gid) for v in variants for gid in v.cells})
+
+
 def wrong_answers_hide_each_other(assignment, group):
     """Whether wrong variants could not share a student: they replace the same cell, one of them
     does something the dependency analysis cannot follow, or the tests of one can see (read or be
     changed through) the cell of another. Then one variant's points could be lost to the other."""
-    sources = notebook_sources(assignment)
     by_notebook = {}
     for v in group:
         if any(CellNames(src).opaque for src in v.cells.values()):
@@ -49,11 +58,7 @@ def wrong_answers_hide_each_other(assignment, group):
         cells = [gid for v in members for gid in v.cells]
         if len(cells) != len(set(cells)):
             return True
-        nb = sources[name]
-        for v in members:
-            nb = with_cells(nb, v.cells)
-        deps = answers_reached_by_tests(nb, lambda c: nbgrader_meta(c).get("grade_id"),
-                                 also_binds={gid: solution_cell(sources[name], gid) for gid in cells})
+        deps = reached_answers(assignment, name, members)
         for v in members:
             others = {gid for w in members if w is not v for gid in w.cells}
             if any(deps[t] & others for t in v.exercise):
@@ -173,15 +178,10 @@ def test_wrong_answers_lose_points_only_where_they_reach(assignment, student, tm
     would show here)."""
     graded = results(assignment, tmp_path_factory)[student]
     variants = class_plan(assignment)[student]
-    sources = notebook_sources(assignment)
     for name in {v.notebook for v in variants}:
         members = [v for v in variants if v.notebook == name]
         cells = {gid for v in members for gid in v.cells}
-        nb = sources[name]
-        for v in members:
-            nb = with_cells(nb, v.cells)
-        deps = answers_reached_by_tests(nb, lambda c: nbgrader_meta(c).get("grade_id"),
-                                 also_binds={gid: solution_cell(sources[name], gid) for gid in cells})
+        deps = reached_answers(assignment, name, members)
         for v in members:
             assert set(v.exercise) <= set(deps), f"{v.name}: {v.exercise} are not test cells"
             assert all(deps[t] & set(v.cells) for t in v.exercise), \

@@ -140,8 +140,9 @@ def test_student_requirements_pin_the_course_versions(bundle):
         assert line == ours.get(name), f"{line} is not the course's pin ({ours.get(name)})"
     names = {l.split("==")[0].lower() for l in shipped}
     assert {"jupyterlab", "ipywidgets", "nbgrader", "numpy", "matplotlib"} <= names
-    assert not names & {"pytest", "pytest-xdist", "pyyaml", "playwright"}, "test tools do not belong to students"
-    runtime = {n for n in ours if n not in {"pytest", "pytest-xdist", "pyyaml", "playwright", "greenlet"}}
+    assert not names & {"pytest", "pytest-xdist", "pyyaml", "playwright", "uv"}, \
+        "test and set-up tools do not belong to students"
+    runtime = {n for n in ours if n not in {"pytest", "pytest-xdist", "pyyaml", "playwright", "greenlet", "uv"}}
     assert runtime <= names, f"runtime pins missing for students: {sorted(runtime - names)}"
 
 
