@@ -42,6 +42,12 @@ def _base_name(node):
     return node.id if isinstance(node, ast.Name) else None
 
 
+def _imports_opaque_module(node):
+    """Whether an import statement brings in a module that can change anything (sys, os...)."""
+    modules = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module or ""]
+    return any(m.split(".")[0] in OPAQUE_MODULES for m in modules)
+
+
 def imported_names(source):
     """Names a cell binds by ``import`` at top level."""
     try:
@@ -114,9 +120,7 @@ class CellNames:
             self._inner(stmt, set())
             self._bind(stmt.name, certain)
         elif isinstance(stmt, (ast.Import, ast.ImportFrom)):
-            mods = [a.name for a in stmt.names] if isinstance(stmt, ast.Import) else [stmt.module or ""]
-            if any(m.split(".")[0] in OPAQUE_MODULES for m in mods):
-                self.opaque = True
+            self.opaque |= _imports_opaque_module(stmt)
             for alias in stmt.names:
                 self._bind(alias.asname or alias.name.split(".")[0], certain)
         elif isinstance(stmt, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
@@ -240,9 +244,7 @@ class CellNames:
                 self._expr(n, local)
             else:
                 if isinstance(n, (ast.Import, ast.ImportFrom)):
-                    mods = [a.name for a in n.names] if isinstance(n, ast.Import) else [n.module or ""]
-                    if any(m.split(".")[0] in OPAQUE_MODULES for m in mods):
-                        self.opaque = True
+                    self.opaque |= _imports_opaque_module(n)
                 if isinstance(n, ast.Delete):
                     self.opaque = True
                 todo.extend(ast.iter_child_nodes(n))
