@@ -57,6 +57,13 @@ def _assignments(root, db_url, names):
     return names or known
 
 
+def _spec(root, db_url, assignment):
+    release = root / "release" / assignment
+    if not release.is_dir():
+        raise SystemExit(f"{release} not found: run `nbgrader generate_assignment {assignment}` first")
+    return read_spec(db_url, assignment, release, root / "source" / assignment)
+
+
 def _timestamp(folder):
     stamp = Path(folder) / "timestamp.txt"
     return stamp.read_text().strip() if stamp.exists() else None
@@ -153,7 +160,7 @@ def cmd_class(args):
             raise SystemExit("--zip needs exactly one assignment")
         found = plan.unzip_collect(args.zip, assignments[0], submitted, args.zip_regex)
         print(f"collected {len(found)} students from {args.zip}", file=sys.stderr)
-    specs = {a: read_spec(db_url, a, root / "release" / a) for a in assignments}
+    specs = {a: _spec(root, db_url, a) for a in assignments}
     students = plan.class_students(submitted, assignments)
     if args.students:
         students = [s for s in students if s in args.students.split(",")]
@@ -187,7 +194,7 @@ def cmd_one(args):
     root, db_url = _course(args)
     limits = _limits(args)
     [assignment] = _assignments(root, db_url, [args.assignment])
-    spec = read_spec(db_url, assignment, root / "release" / assignment)
+    spec = _spec(root, db_url, assignment)
     folder = Path(args.submission).resolve()
     student = args.student or (folder.parent.name if folder.name == assignment else folder.name)
     submission = {"student": student, "assignment": assignment, "timestamp": _timestamp(folder),

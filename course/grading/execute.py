@@ -1,17 +1,18 @@
-"""Run one sanitised notebook in a fresh, limited kernel and grade it like ``nbgrader autograde``.
+"""Run one sanitised notebook and grade it like ``nbgrader autograde``, with its tests apart.
 
-Cells run one by one with nbclient (as nbgrader's Execute does: errors do not stop the run, a
-cell that exceeds the per-cell timeout is interrupted). Around that:
-- a kernel-side guard (course.grading.guard) is installed before any cell and consulted after
-  each test cell: a test that ran while a watched function was replaced scores zero;
-- a kernel that dies or stops answering, and a notebook over its time limit, end the run: the
-  tests that did not run score zero, with a message saying why;
-- outputs beyond a budget are dropped (stderr and errors still count, as they decide grades).
+The student's cells (answers and the instructor's other cells) run one by one in a fresh kernel
+inside the notebook's sandbox, with nbclient (as nbgrader's Execute does: errors do not stop the
+run, a cell that exceeds the per-cell timeout is interrupted). The test cells do not run there:
+the test process (``referee``) runs them, reaching the student's functions through the kernel's
+agent, and its outputs become the test cells' outputs, from which nbgrader's rules give the
+points. A kernel that dies or stops answering, and a notebook over its time limit, end the run:
+the tests that did not run score zero, with a message saying why. Outputs beyond a budget are
+dropped (stderr and errors still count, as they decide grades).
 """
 
 import asyncio
 import json
-import secrets
+import subprocess
 import time
 
 from jupyter_client.manager import AsyncKernelManager
@@ -20,15 +21,34 @@ from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbformat import NotebookNode
 from nbgrader.preprocessors import LimitOutput
 
+from course.grading.referee_process import TestProcess, agent_source
+
 MiB = 1024 * 1024
 
 
-class LimitedKernelManager(AsyncKernelManager):
-    """Starts the kernel through course.grading.limits (rlimits, sandbox user)."""
-    wrapper = []
+class SandboxedKernelManager(AsyncKernelManager):
+    """Starts the kernel inside a ``Sandbox``, talking to it over Unix sockets in its home.
+
+    The kernel reads its own copy of the connection file, with the sockets' path as it sees it;
+    this manager keeps the host's view (jupyter_client rewrites a connection file that differs
+    from what it holds, so the two stay separate files)."""
+    sandbox = None
 
     def format_kernel_cmd(self, extra_arguments=None):
-        return list(self.wrapper) + super().format_kernel_cmd(extra_arguments)
+        cmd = super().format_kernel_cmd(extra_arguments)
+        box = self.sandbox
+        with open(self.connection_file) as f:
+            info = json.load(f)
+        info["ip"] = str(box.inside(self.ip))
+        theirs = box.home / "kernel-sandbox.json"
+        theirs.write_text(json.dumps(info))
+        box.give(theirs)
+        cmd = [str(box.inside(theirs)) if arg == self.connection_file else arg for arg in cmd]
+        return box.command(cmd)
+
+    async def _async_launch_kernel(self, kernel_cmd, **kw):
+        await super()._async_launch_kernel(kernel_cmd, **kw)
+        self.sandbox.process = getattr(self.provisioner, "process", None)
 
 
 class GradingClient(NotebookClient):
@@ -75,27 +95,69 @@ class Run:
     def __init__(self):
         self.stopped = None          # why the run ended early, for the cells that did not run
         self.stopped_at = None       # index of the cell running when it ended
-        self.tampered = {}           # {cell index: [replaced names]} seen after test cells
         self.flags = []
         self.timings = {}
 
 
 async def _silent(client, code, timeout):
-    """Run ``code`` without output or history; return the reply's user expression 'r' or None."""
-    msg_id = client.kc.execute(code, silent=True, store_history=False,
-                               user_expressions={"r": "__r__"} if "__r__" in code else {})
+    """Run ``code`` without output or history; True when it ran without error."""
+    msg_id = client.kc.execute(code, silent=True, store_history=False)
     reply = await asyncio.wait_for(client.async_wait_for_reply(msg_id), timeout)
-    content = reply["content"] if reply else {}
-    if content.get("status") != "ok":
-        return None
-    value = content.get("user_expressions", {}).get("r", {})
-    return value.get("data", {}).get("text/plain")
+    return bool(reply) and reply["content"].get("status") == "ok"
 
 
-async def _execute(nb, sandbox, limits, is_test, run):
-    km = LimitedKernelManager(kernel_name=nb.metadata.get("kernelspec", {}).get("name", "python3"))
+class Kernel:
+    """What the test process may ask of the kernel: serve its requests, be interrupted."""
+
+    def __init__(self, km, client, serve_code):
+        self.km, self.client, self.serve_code = km, client, serve_code
+        self.stuck = False
+
+    async def serve(self):
+        if self.stuck or not await self.km.is_alive():
+            return None
+        return self.client.kc.execute(self.serve_code, silent=True, store_history=False)
+
+    async def served(self, msg_id):
+        try:
+            await asyncio.wait_for(self.client.async_wait_for_reply(msg_id), 10)
+        except Exception:
+            pass
+
+    async def interrupt(self):
+        try:
+            await self.km.interrupt_kernel()
+        except Exception:
+            pass
+
+
+def _positions(layout):
+    """{("grade", id) or ("cell", id): position in the instructor's notebook}."""
+    out = {}
+    for position, cell in enumerate(layout):
+        if cell.get("grade_id"):
+            out[("grade", cell["grade_id"])] = position
+        elif cell.get("cell_id"):
+            out[("cell", cell["cell_id"])] = position
+    return out
+
+
+def _position_of(cell, positions):
+    grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+    if grade_id:
+        return positions.get(("grade", grade_id))
+    return positions.get(("cell", cell.get("id")))
+
+
+TEST_LOST = "the tests could not be run to the end (the test process stopped)"
+
+
+async def _execute(nb, sandbox, limits, is_test, run, layout):
+    km = SandboxedKernelManager(kernel_name=nb.metadata.get("kernelspec", {}).get("name", "python3"),
+                                transport="ipc", ip=str(sandbox.home / "k"))
     km.connection_file = str(sandbox.home / "kernel.json")
-    km.wrapper = sandbox.wrapper(limits)
+    km.sandbox = sandbox
+    km.kernel_spec.interrupt_mode = "message"   # no signal reaches into the sandbox's pid namespace
     client = GradingClient(nb, km=km, timeout=limits.cell_timeout, allow_errors=True,
                            interrupt_on_timeout=True, raise_on_iopub_timeout=True,
                            error_on_timeout={"ename": "CellTimeoutError", "evalue": "",
@@ -103,16 +165,19 @@ async def _execute(nb, sandbox, limits, is_test, run):
                            extra_arguments=["--HistoryManager.hist_file=:memory:"],
                            output_budget=int(limits.output_mb * MiB), startup_timeout=60,
                            record_timing=False)
-    guard = f"_guard_{secrets.token_hex(8)}"
+    socket_path = sandbox.ctl / "boundary.sock"
+    tests = TestProcess(layout, socket_path)
+    install, serve = agent_source(sandbox.inside(socket_path))
+    kernel = Kernel(km, client, serve)
+    positions = _positions(layout)
     start = time.monotonic()
     try:
         await km.start_kernel(cwd=str(sandbox.work), env=sandbox.env(),
-                              extra_arguments=client.extra_arguments)
-        sandbox.kernel_pid = getattr(km.provisioner, "pid", None)
+                              extra_arguments=client.extra_arguments,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         await client.async_start_new_kernel_client()
         run.timings["kernel_start"] = round(time.monotonic() - start, 3)
-        await _silent(client, f"from course.grading.guard import install as {guard}\n"
-                              f"{guard} = {guard}()", 60)
+        await _silent(client, install, 60)
         deadline = start + limits.notebook_timeout
         for index, cell in enumerate(nb.cells):
             if cell.cell_type != "code":
@@ -123,6 +188,30 @@ async def _execute(nb, sandbox, limits, is_test, run):
                                                f"{limits.notebook_timeout} s"), index
                 break
             run.stopped_at = index
+            position = _position_of(cell, positions)
+            if is_test(cell):
+                result = await tests.phase(("test", position), min(limits.cell_timeout, left), kernel)
+                if result is None:
+                    cell.outputs = [NotebookNode(output_type="error", ename="TestProcessStopped",
+                                                 evalue=TEST_LOST, traceback=[TEST_LOST])]
+                    if TEST_LOST not in run.flags:
+                        run.flags.append(TEST_LOST)
+                else:
+                    cell.outputs = [NotebookNode(o) for o in result["outputs"]]
+                if kernel.stuck or (result or {}).get("stuck"):
+                    run.stopped = (f"a test's call ran over the time limit of {limits.cell_timeout} s "
+                                   "and the kernel did not stop")
+                    break
+                if (result or {}).get("gone") and not await km.is_alive():
+                    run.stopped = "the kernel died (the code ended Python, crashed, or ran out of memory)"
+                    break
+                continue
+            if position is not None:
+                await tests.phase(("catch_up", position), min(limits.cell_timeout, left), kernel)
+                if kernel.stuck:
+                    run.stopped = (f"a cell ran over the time limit of {limits.cell_timeout} s "
+                                   "and the kernel did not stop")
+                    break
             try:
                 await asyncio.wait_for(client.async_execute_cell(cell, index), left + 5)
             except CellTimeoutError:   # (a TimeoutError too) interrupted, but still busy
@@ -135,32 +224,21 @@ async def _execute(nb, sandbox, limits, is_test, run):
             except DeadKernelError:
                 run.stopped = "the kernel died (the code ended Python, crashed, or ran out of memory)"
                 break
-            timed_out = any(o.output_type == "error" and o.ename == "CellTimeoutError" for o in cell.outputs)
-            if timed_out:
+            if any(o.output_type == "error" and o.ename == "CellTimeoutError" for o in cell.outputs):
                 note = f"a cell ran over the time limit of {limits.cell_timeout} s and was interrupted"
                 if note not in run.flags:
                     run.flags.append(note)
-            if timed_out or is_test(cell):
-                try:
-                    text = await _silent(client, f"__r__ = {guard}()", 10 if timed_out else 60)
-                except (asyncio.TimeoutError, DeadKernelError):
-                    text = None
-                if text is None and timed_out:
+                if not await _responds(client):
                     run.stopped = (f"a cell ran over the time limit of {limits.cell_timeout} s "
                                    "and the kernel did not stop")
                     break
-                found = _literal(text) if text else {}
-                for note in found.get("notes", []):
-                    if note not in run.flags:
-                        run.flags.append(note)
-                if found.get("replaced") and is_test(cell):
-                    run.tampered[index] = [str(x) for x in found["replaced"]]
         else:
             run.stopped_at = None
     finally:
         run.timings["run"] = round(time.monotonic() - start, 3)
         if client.output_truncated:
             run.flags.append(f"output over {limits.output_mb:g} MiB: the rest was dropped")
+        tests.stop()
         try:
             if client.kc:
                 client.kc.stop_channels()
@@ -170,20 +248,20 @@ async def _execute(nb, sandbox, limits, is_test, run):
         sandbox.kill_all()
 
 
-def _literal(text):
-    import ast
+async def _responds(client):
+    """Whether the kernel answers again after an interrupted cell."""
     try:
-        value = ast.literal_eval(text)
-        return value if isinstance(value, dict) else {}
-    except (ValueError, SyntaxError):
-        return {}
+        return await _silent(client, "pass", 10)
+    except (asyncio.TimeoutError, DeadKernelError):
+        return False
 
 
-def execute(nb, sandbox, limits, is_test):
-    """Run ``nb`` in place (outputs land in its cells); return a ``Run``."""
+def execute(nb, sandbox, limits, is_test, layout):
+    """Run ``nb`` in place (outputs land in its cells): the student's cells in the sandboxed
+    kernel, the test cells in a test process of their own; return a ``Run``."""
     run = Run()
     try:
-        asyncio.run(_execute(nb, sandbox, limits, is_test, run))
+        asyncio.run(_execute(nb, sandbox, limits, is_test, run, layout))
     except Exception as error:   # the kernel would not start, or something we did not foresee
         run.stopped = run.stopped or f"the notebook could not be run ({type(error).__name__}: {error})"
         if run.stopped_at is None:

@@ -10,15 +10,20 @@ from pathlib import Path
 import nbformat
 from nbgrader.api import Gradebook
 
+from course.grading.names import CellNames, python_source
+
 HIDDEN_BEGIN = "### BEGIN HIDDEN TESTS"
 HIDDEN_END = "### END HIDDEN TESTS"
 
 
-def read_spec(db_url, assignment, release_dir=None):
-    """{"assignment", "notebooks": {name: {"kernelspec", "order", "cells": {grade_id: {...}}}}}.
+def read_spec(db_url, assignment, release_dir=None, source_dir=None):
+    """{"assignment", "notebooks": {name: {"kernelspec", "order", "cells", "layout"}}}.
 
+    cells: {grade_id: {...}} from the gradebook (tests with their hidden part, answers as stubs).
     order: grade_ids in notebook order (from the released notebook when there is one, since the
     gradebook keeps no positions), used to put a deleted test cell back where it was.
+    layout: the released notebook's code cells in order, as the test process needs them (see
+    ``_layout``); only names from the instructor's solutions (``source_dir``), never their code.
     """
     notebooks = {}
     with Gradebook(db_url) as gb:
@@ -38,6 +43,7 @@ def read_spec(db_url, assignment, release_dir=None):
                 cells[tc.name].update(task=True, points=float(tc.max_score))
             order = list(cells)
             released = Path(release_dir or "") / f"{nb.name}.ipynb"
+            release_cells = []
             if release_dir and released.exists():
                 release_cells = nbformat.read(str(released), as_version=4).cells
                 in_release = [c.metadata.get("nbgrader", {}).get("grade_id") for c in release_cells]
@@ -48,8 +54,44 @@ def read_spec(db_url, assignment, release_dir=None):
             notebooks[nb.name] = {
                 "kernelspec": json.loads(nb.kernelspec) if nb.kernelspec else None,
                 "order": order, "cells": cells,
+                "layout": _layout(release_cells, cells, _solution_names(source_dir, nb.name)),
             }
     return {"assignment": assignment, "notebooks": notebooks}
+
+
+def _solution_names(source_dir, notebook):
+    """{answer grade_id: names its solution defines} from the instructor's source notebook."""
+    path = Path(source_dir or "") / f"{notebook}.ipynb"
+    if not source_dir or not path.exists():
+        return {}
+    out = {}
+    for cell in nbformat.read(str(path), as_version=4).cells:
+        meta = cell.metadata.get("nbgrader", {})
+        if meta.get("solution") and cell.cell_type == "code":
+            names = CellNames(python_source(cell.source))
+            out[meta["grade_id"]] = sorted(names.binds | names.maybe_binds)
+    return out
+
+
+def _layout(release_cells, cells, solution_names):
+    """The code cells of the released notebook, in order: {"kind" (instructor, answer or
+    test), "grade_id", "cell_id", "source" (tests: with their hidden part, from the gradebook),
+    "binds" (answers: the names the instructor's solution defines)}."""
+    layout = []
+    for cell in release_cells:
+        if cell.cell_type != "code":
+            continue
+        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+        entry = {"kind": "instructor", "grade_id": grade_id, "cell_id": cell.get("id"), "source": cell.source}
+        if grade_id in cells:
+            spec_cell = cells[grade_id]
+            entry["source"] = spec_cell["source"]
+            if spec_cell["solution"]:
+                entry.update(kind="answer", binds=solution_names.get(grade_id, []))
+            elif spec_cell["grade"]:
+                entry["kind"] = "test"
+        layout.append(entry)
+    return layout
 
 
 def test_cells(nb_spec):

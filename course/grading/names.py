@@ -1,0 +1,289 @@
+"""What a notebook cell does to the notebook's names, read from its code (no kernel).
+
+The grader uses it to know where each name a test reads comes from (the instructor's cells, the
+student's answers or the test cells themselves) and which statements of an instructor cell
+compute it (``slice_statements``); the test suite uses it to pack wrong catalogue answers into
+shared graded students. The analysis errs on the side of seeing a dependency:
+
+- a cell *binds* the names it assigns in the notebook's namespace (a plain statement rebinds for
+  certain; one inside ``if``/``for``/``try`` may not);
+- it *mutates* a notebook name when it stores an attribute or item on it (``Layer.backward = f``,
+  ``params["W"] = w``), calls a method on it, or passes it to a function that is not imported (a
+  student's function may change its arguments in place) — in functions too, for the names they
+  do not hold locally;
+- it *uses* every notebook name it reads before binding it, and every name its functions read
+  from the notebook's namespace, unless the cell binds that name itself.
+
+Names bound by imports are modules or course functions: calling them changes nothing, storing on
+them (``np.allclose = ...``) does. A cell the analysis cannot follow (``exec``, ``globals()``,
+``setattr``, ``global``, ``del``, imports of ``builtins``/``sys``/``os``..., a syntax error) is
+*opaque*: it may change everything.
+"""
+
+import ast
+
+OPAQUE_NAMES = {"exec", "eval", "compile", "globals", "locals", "vars", "setattr", "delattr",
+                "__import__", "open", "__builtins__", "get_ipython"}
+OPAQUE_MODULES = {"builtins", "sys", "os", "importlib", "ctypes", "gc", "inspect", "shutil",
+                  "subprocess", "signal", "resource", "threading", "multiprocessing", "pathlib"}
+PURE_BUILTINS = {"len", "print", "range", "float", "int", "bool", "str", "repr", "format", "list",
+                 "tuple", "dict", "set", "frozenset", "sorted", "zip", "enumerate", "abs", "min",
+                 "max", "sum", "round", "isinstance", "issubclass", "type", "any", "all", "map",
+                 "filter", "hasattr", "getattr", "callable", "divmod", "pow", "id", "hash", "reversed"}
+EVERYTHING = "*"
+_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef,
+           ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
+
+
+def _base_name(node):
+    while isinstance(node, (ast.Attribute, ast.Subscript, ast.Starred)):
+        node = node.value
+    return node.id if isinstance(node, ast.Name) else None
+
+
+def _imports_opaque_module(node):
+    """Whether an import statement brings in a module that can change anything (sys, os...)."""
+    modules = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module or ""]
+    return any(m.split(".")[0] in OPAQUE_MODULES for m in modules)
+
+
+def imported_names(source):
+    """Names a cell binds by ``import`` at top level."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return set()
+    return {alias.asname or alias.name.split(".")[0]
+            for stmt in tree.body if isinstance(stmt, (ast.Import, ast.ImportFrom)) for alias in stmt.names}
+
+
+def _scope_locals(node):
+    """Names local to a function, lambda, class body or comprehension."""
+    names = set()
+    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+        a = node.args
+        names |= {x.arg for x in a.posonlyargs + a.args + a.kwonlyargs}
+        names |= {x.arg for x in (a.vararg, a.kwarg) if x}
+    if isinstance(node, (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)):
+        body = [g.target for g in node.generators]
+    else:
+        body = node.body if isinstance(node.body, list) else [node.body]
+    todo = list(body)
+    while todo:
+        n = todo.pop()
+        if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store):
+            names.add(n.id)
+        if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.add(n.name)
+            continue
+        if isinstance(n, (ast.Import, ast.ImportFrom)):
+            names |= {a.asname or a.name.split(".")[0] for a in n.names}
+        if not isinstance(n, _SCOPES):
+            todo.extend(ast.iter_child_nodes(n))
+    return names
+
+
+class CellNames:
+    """What one cell binds, may bind, mutates and uses of the notebook's names; ``opaque`` when
+    it cannot be followed. ``imported`` is every name the notebook binds by import."""
+
+    def __init__(self, source, imported=frozenset()):
+        self.imported = imported
+        self.binds, self.maybe_binds, self.mutates, self.uses = set(), set(), set(), set()
+        self.stored = set()          # names with an attribute or item stored on them
+        self.inner_uses = set()      # notebook names read inside functions, at call time
+        self.opaque = False
+        try:
+            tree = ast.parse(source)
+        except SyntaxError:
+            self.opaque = True
+            return
+        self._block(tree.body, certain=True)
+        self.uses |= self.inner_uses - self.binds - self.maybe_binds
+
+    # -- the notebook's namespace, statement by statement ---------------------------------------
+    def _block(self, stmts, certain):
+        for stmt in stmts:
+            self._statement(stmt, certain)
+
+    def _statement(self, stmt, certain):
+        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            for d in stmt.decorator_list:
+                self._expr(d, None)
+            if not isinstance(stmt, ast.ClassDef):
+                for d in stmt.args.defaults + [d for d in stmt.args.kw_defaults if d]:
+                    self._expr(d, None)
+            else:
+                for b in stmt.bases:
+                    self._expr(b, None)
+            self._inner(stmt, set())
+            self._bind(stmt.name, certain)
+        elif isinstance(stmt, (ast.Import, ast.ImportFrom)):
+            self.opaque |= _imports_opaque_module(stmt)
+            for alias in stmt.names:
+                self._bind(alias.asname or alias.name.split(".")[0], certain)
+        elif isinstance(stmt, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
+            if stmt.value is not None:
+                self._expr(stmt.value, None)
+            targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+            for t in targets:
+                if isinstance(stmt, ast.AugAssign):
+                    self._expr(t if not isinstance(t, ast.Name) else ast.Name(t.id, ast.Load()), None)
+                self._target(t, certain)
+        elif isinstance(stmt, (ast.For, ast.AsyncFor)):
+            self._expr(stmt.iter, None)
+            self._target(stmt.target, False)
+            self._block(stmt.body + stmt.orelse, False)
+        elif isinstance(stmt, (ast.With, ast.AsyncWith)):
+            for item in stmt.items:
+                self._expr(item.context_expr, None)
+                if item.optional_vars is not None:
+                    self._target(item.optional_vars, certain)
+            self._block(stmt.body, certain)
+        elif isinstance(stmt, (ast.If, ast.While)):
+            self._expr(stmt.test, None)
+            self._block(stmt.body + stmt.orelse, False)
+        elif isinstance(stmt, ast.Try) or type(stmt).__name__ == "TryStar":
+            self._block(stmt.body, False)
+            for h in stmt.handlers:
+                if h.type is not None:
+                    self._expr(h.type, None)
+                if h.name:
+                    self._bind(h.name, False)
+                self._block(h.body, False)
+            self._block(stmt.orelse + stmt.finalbody, False)
+        elif isinstance(stmt, (ast.Global, ast.Nonlocal, ast.Delete)):
+            self.opaque = True
+        else:   # Expr, Assert, Raise, Return, Pass, Match...: read what they read
+            for child in ast.iter_child_nodes(stmt):
+                if isinstance(child, ast.expr):
+                    self._expr(child, None)
+                elif isinstance(child, ast.stmt):
+                    self._statement(child, False)
+
+    def _bind(self, name, certain):
+        (self.binds if certain else self.maybe_binds).add(name)
+
+    def _target(self, target, certain):
+        if isinstance(target, ast.Name):
+            self._bind(target.id, certain)
+        elif isinstance(target, (ast.Tuple, ast.List)):
+            for t in target.elts:
+                self._target(t, certain)
+        elif isinstance(target, ast.Starred):
+            self._target(target.value, certain)
+        else:   # x.attr = ..., x[i] = ...: mutates x
+            self._expr(target, None)
+
+    # -- expressions, in the notebook's namespace (local is None) or in a function's ------------
+    def _is_notebook_name(self, name, local):
+        return local is None or name not in local
+
+    def _expr(self, node, local):
+        if isinstance(node, _SCOPES):
+            self._inner(node, local or set())
+            return
+        if isinstance(node, ast.Name):
+            if node.id in OPAQUE_NAMES:
+                self.opaque = True
+            if isinstance(node.ctx, ast.Load) and self._is_notebook_name(node.id, local):
+                if local is None:
+                    if node.id not in self.binds | self.maybe_binds:
+                        self.uses.add(node.id)
+                else:
+                    self.inner_uses.add(node.id)
+            return
+        if isinstance(node, (ast.Attribute, ast.Subscript)) and isinstance(node.ctx, (ast.Store, ast.Del)):
+            base = _base_name(node)
+            if base and self._is_notebook_name(base, local):
+                self.mutates.add(base)
+                self.stored.add(base)
+        elif isinstance(node, ast.Call):
+            callee = _base_name(node.func)
+            method_on = callee if isinstance(node.func, ast.Attribute) else None
+            if method_on and method_on not in self.imported and self._is_notebook_name(method_on, local):
+                self.mutates.add(method_on)   # a method may change its object
+            trusted = callee in self.imported or (callee in PURE_BUILTINS and isinstance(node.func, ast.Name))
+            if not trusted:
+                for arg in list(node.args) + [k.value for k in node.keywords]:
+                    base = _base_name(arg)
+                    if base and self._is_notebook_name(base, local):
+                        self.mutates.add(base)
+        elif isinstance(node, ast.NamedExpr):
+            self._expr(node.value, local)
+            if local is None:
+                self._bind(node.target.id, False)
+            return
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, ast.expr):
+                self._expr(child, local)
+            elif isinstance(child, ast.keyword):
+                self._expr(child.value, local)
+
+    def _inner(self, node, enclosing):
+        """A function, lambda, class body or comprehension: what it reads from and does to the
+        notebook's namespace when it runs."""
+        local = enclosing | _scope_locals(node)
+        if isinstance(node, (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)):
+            parts = [node.elt] if not isinstance(node, ast.DictComp) else [node.key, node.value]
+            for gen in node.generators:
+                parts += [gen.iter] + gen.ifs
+        elif isinstance(node, ast.Lambda):
+            parts = [node.body] + node.args.defaults
+        else:
+            parts = node.body
+        todo = list(parts)
+        while todo:
+            n = todo.pop()
+            if isinstance(n, (ast.Global, ast.Nonlocal)):
+                self.opaque = True
+            elif isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                self._inner(n, local)
+            elif isinstance(n, ast.expr):
+                self._expr(n, local)
+            else:
+                if isinstance(n, (ast.Import, ast.ImportFrom)):
+                    self.opaque |= _imports_opaque_module(n)
+                if isinstance(n, ast.Delete):
+                    self.opaque = True
+                todo.extend(ast.iter_child_nodes(n))
+
+    def changes(self):
+        """Notebook names this cell may rebind or change (EVERYTHING when opaque)."""
+        if self.opaque:
+            return {EVERYTHING}
+        return self.binds | self.maybe_binds | self.mutates
+
+
+def python_source(source):
+    """A cell's source as plain Python (IPython magics and shell escapes turned into calls)."""
+    try:
+        from IPython.core.inputtransformer2 import TransformerManager
+        return TransformerManager().transform_cell(source)
+    except Exception:
+        return source
+
+
+def _statement_source(lines, stmt):
+    first = min([stmt.lineno] + [d.lineno for d in getattr(stmt, "decorator_list", [])])
+    return "\n".join(lines[first - 1:stmt.end_lineno])
+
+
+def slice_statements(source, needed, imported=frozenset()):
+    """The top-level statements of ``source`` that bind or may change a name in ``needed`` (and
+    the ones those read from), as source text in their order; and the notebook names that text
+    reads from before it. A statement the analysis cannot follow is always kept."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return source, set(needed)
+    lines = source.split("\n")
+    want, keep = set(needed), []
+    for stmt in reversed(tree.body):
+        text = _statement_source(lines, stmt)
+        names = CellNames(text, imported)
+        if names.opaque or names.changes() & want:
+            keep.append(text)
+            want -= names.binds
+            want |= names.uses
+    return "\n".join(reversed(keep)), want

@@ -1,0 +1,487 @@
+"""The test process: runs a notebook's test cells (visible and hidden) apart from the student's
+code, in a clean Python process of its own with its own imports of numpy and ``course.checks``.
+
+Where each name a test reads comes from is decided from the instructor's notebook (``Plan``):
+- a name whose latest definition before the test is an instructor cell (setup, data, helpers,
+  a training run) or a test cell is computed here, from the instructor's code: the statements
+  of that cell which compute it (``names.slice_statements``), run in notebook order;
+- a name an answer cell defines (or that no instructor cell defines) comes from the student's
+  kernel through ``KernelLink``: data by value, functions, classes and objects as ``Remote``
+  stand-ins that ask the kernel to call them, read or set their attributes;
+- builtins are this process's own, never the kernel's.
+
+So nothing an answer cell does reaches a test except through the values its functions return.
+The grading worker drives this process over a pipe: ``("catch_up", position)`` runs the
+instructor code up to a point of the notebook, ``("test", grade_id, seconds)`` runs one test
+cell and returns its outputs (nbformat dicts, as the kernel would have made them).
+"""
+
+import ast
+import builtins
+import contextlib
+import io
+import os
+import re
+import socket
+import struct
+import time
+import traceback
+from collections import defaultdict
+
+from course.grading import boundary
+from course.grading.names import CellNames, imported_names, python_source, slice_statements
+
+GRACE = 10.0          # seconds a call may take to stop after it is interrupted
+BUILTIN_NAMES = frozenset(dir(builtins))
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}")
+
+
+def _label(text, default):
+    text = str(text or "")
+    return text if _IDENTIFIER.fullmatch(text) else default
+
+
+# -- what the kernel can raise here -----------------------------------------------------------------
+
+class StudentCodeError(Exception):
+    """The student's code raised; the class is named after the student's exception."""
+
+
+class CallTimeout(StudentCodeError):
+    pass
+
+
+class KernelGone(StudentCodeError):
+    pass
+
+
+_ERRORS = {}
+
+
+def _student_error(name, message):
+    name = _label(name, "Error")
+    if name == "AttributeError":
+        return AttributeError(message)
+    if name not in _ERRORS:
+        _ERRORS[name] = type(name, (StudentCodeError,), {})
+    return _ERRORS[name](message)
+
+
+# -- the link to the kernel -------------------------------------------------------------------------
+
+class KernelLink:
+    """Requests to the kernel's agent over a Unix socket this process owns. The worker starts the
+    agent's ``serve()`` in the kernel when asked, and interrupts the kernel when a call runs over
+    its time; this process then sees the call fail."""
+
+    def __init__(self, conn, path):
+        self.conn = conn
+        self.listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.listener.bind(path)
+        os.chmod(path, 0o666)   # the sandbox's user connects to it
+        self.listener.listen(1)
+        self.sock = None
+        self.buffer = b""
+        self.serving = False
+        self.deadline = None
+        self.stuck = False
+        self.gone = False
+        self.callbacks = {}
+        self.generators = {}
+
+    # -- phases ----------------------------------------------------------------------------------
+    def start(self, seconds):
+        self.deadline = time.monotonic() + seconds
+
+    def end(self):
+        if self.serving and not (self.stuck or self.gone):
+            try:
+                self._send(b'"end"')
+            except OSError:
+                pass
+        self.serving = False
+
+    def _serve(self):
+        if self.stuck or self.gone:
+            raise KernelGone("the student's kernel is no longer answering")
+        if self.serving:
+            return
+        self.conn.send(("serve",))
+        if self.conn.recv() != ("serving",):
+            self.gone = True
+            raise KernelGone("the student's kernel is no longer answering")
+        if self.sock is None:
+            self.listener.settimeout(max(1.0, self._left()) + GRACE)
+            try:
+                self.sock, _ = self.listener.accept()
+            except OSError:
+                self.gone = True
+                raise KernelGone("the student's kernel did not answer the tests") from None
+        self.serving = True
+
+    def _left(self):
+        return self.deadline - time.monotonic()
+
+    # -- messages --------------------------------------------------------------------------------
+    def _send(self, data):
+        self.sock.sendall(struct.pack("!Q", len(data)) + data)
+
+    def _exact(self, n, what):
+        while len(self.buffer) < n:
+            left = self._left()
+            if left <= 0:
+                self._interrupt(what)
+                left = GRACE
+            self.sock.settimeout(left)
+            try:
+                chunk = self.sock.recv(max(65536, min(n - len(self.buffer), 1 << 24)))
+            except socket.timeout:
+                continue
+            except OSError:
+                chunk = b""
+            if not chunk:
+                self.gone = True
+                raise KernelGone(f"the kernel died while running {what}")
+            self.buffer += chunk
+        data, self.buffer = self.buffer[:n], self.buffer[n:]
+        return data
+
+    def _interrupt(self, what):
+        if self.deadline is not None and time.monotonic() - self.deadline > GRACE:
+            self.stuck = True
+            self.conn.send(("stuck",))
+            raise KernelGone(f"{what} ran over the time limit and the kernel did not stop")
+        if not getattr(self, "_interrupted", False):
+            self._interrupted = True
+            self.conn.send(("interrupt",))
+
+    def _receive(self, what):
+        (size,) = struct.unpack("!Q", self._exact(8, what))
+        if size > boundary.MAX_BYTES * 2:
+            self.gone = True
+            raise KernelGone(f"{what} sent back more than the tests accept")
+        return self._exact(size, what)
+
+    # -- encoding ---------------------------------------------------------------------------------
+    def refer(self, obj):
+        if isinstance(obj, Remote):
+            return {"t": "ref", "id": object.__getattribute__(obj, "_id")}
+        if callable(obj):
+            cid = len(self.callbacks) + 1
+            self.callbacks[cid] = obj
+            return {"t": "ref", "cb": cid}
+        raise boundary.BoundaryError(f"a {type(obj).__name__} cannot be handed to the student's code")
+
+    def tag_generator(self, rng):
+        gid = len(self.generators) + 1
+        self.generators[gid] = rng
+        return {"gid": gid}
+
+    def resolve(self, ref):
+        rid = ref.get("id")
+        if type(rid) is not int:
+            raise boundary.BoundaryError("a malformed reference")
+        kind = ref.get("k") if ref.get("k") in ("class", "function", "object") else "object"
+        return Remote.make(self, rid, kind, _label(ref.get("c"), "object"))
+
+    # -- one request --------------------------------------------------------------------------------
+    def request(self, message, what):
+        self._serve()
+        self._interrupted = False
+        self._send(boundary.encode(message, self.refer, self.tag_generator).encode("utf-8"))
+        while True:
+            raw = self._receive(what)
+            try:
+                reply = boundary.decode(raw, self.resolve)
+            except boundary.BoundaryError as error:
+                raise boundary.BoundaryError(f"{what} sent back something that is not data: {error}") from None
+            if not isinstance(reply, dict):
+                raise boundary.BoundaryError(f"{what} sent back something that is not data")
+            if "callback" in reply:
+                self._send(self._call_back(reply).encode("utf-8"))
+                continue
+            if "ok" in reply:
+                self._restore_generators(reply.get("gens"))
+                return reply["ok"]
+            error = reply.get("error")
+            if not (isinstance(error, list) and len(error) == 2 and all(isinstance(e, str) for e in error)):
+                raise boundary.BoundaryError(f"{what} sent back something that is not data")
+            if error[0] == "KeyboardInterrupt" and self._interrupted:
+                raise CallTimeout(f"{what} ran over the time limit of the test and was interrupted")
+            raise _student_error(error[0], f"{error[1]} (in {what})" if error[1] else f"in {what}")
+
+    def _call_back(self, message):
+        fn = self.callbacks.get(message.get("callback"))
+        args, kwargs = message.get("a", []), message.get("k", {})
+        if fn is None or not isinstance(args, list) or not isinstance(kwargs, dict) or \
+                not all(isinstance(k, str) for k in kwargs):
+            return boundary.encode({"error": ["ValueError", "malformed call"]}, self.refer)
+        try:
+            value = fn(*args, **kwargs)
+            return boundary.encode({"ok": value}, self.refer, self.tag_generator)
+        except Exception as error:
+            return boundary.encode({"error": [type(error).__name__, str(error)[:500]]}, self.refer)
+
+    def _restore_generators(self, states):
+        if not isinstance(states, dict):
+            return
+        for gid, state in states.items():
+            rng = self.generators.get(gid)
+            if rng is not None:
+                try:
+                    rng.bit_generator.state = state
+                except Exception:
+                    raise boundary.BoundaryError("a random generator came back in an invalid state") from None
+
+
+class Remote:
+    """A stand-in for a function, class or object that lives in the student's kernel."""
+
+    __slots__ = ("_link", "_id", "_kind", "_name")
+    _classes = {}
+
+    @classmethod
+    def make(cls, link, rid, kind, name):
+        # Named after what it stands for, so that messages read "got a Layer".
+        key = name if name != "Remote" else "object"
+        if key not in cls._classes:
+            cls._classes[key] = type(key, (Remote,), {"__slots__": ()})
+        obj = object.__new__(cls._classes[key])
+        for slot, value in zip(cls.__slots__, (link, rid, kind, name)):
+            object.__setattr__(obj, slot, value)
+        return obj
+
+    def _what(self):
+        return object.__getattribute__(self, "_name")
+
+    def _ask(self, message, what=None):
+        link = object.__getattribute__(self, "_link")
+        return link.request(message, what or self._what())
+
+    def __getattr__(self, name):
+        if name.startswith("__") and name.endswith("__"):
+            raise AttributeError(name)
+        return self._ask({"op": "getattr", "o": self, "n": name}, f"{self._what()}.{name}")
+
+    def __setattr__(self, name, value):
+        self._ask({"op": "setattr", "o": self, "n": name, "v": value}, f"{self._what()}.{name}")
+
+    def __call__(self, *args, **kwargs):
+        return self._ask({"op": "call", "f": self, "a": list(args), "k": kwargs})
+
+    def _text(self, op):
+        text = self._ask({"op": op, "o": self}, f"{op}() of a {self._what()}")
+        if not isinstance(text, str):
+            raise boundary.BoundaryError(f"{op}() of a {self._what()} did not give a string")
+        return text
+
+    def __repr__(self):
+        return self._text("repr")
+
+    def __str__(self):
+        return self._text("str")
+
+    def __array__(self, *args, **kwargs):
+        raise TypeError(f"a {self._what()} object is not an array of numbers")
+
+    def __course_count_calls__(self, name, args, kwargs):
+        out = self._ask({"op": "count", "f": self, "n": name, "a": list(args), "k": kwargs})
+        if not (isinstance(out, list) and len(out) == 2 and type(out[0]) is int):
+            raise boundary.BoundaryError(f"{self._what()}: the call count did not come back")
+        return out[0], out[1]
+
+
+# -- where each name comes from ---------------------------------------------------------------------
+
+class Plan:
+    """The instructor's notebook, cell by cell (code cells only, in order): what each cell binds,
+    and which statements of which instructor cells the tests need.
+
+    cells: [{"kind": "instructor"|"answer"|"test", "grade_id", "source", "binds" (answers: the
+    names the instructor's solution defines, when known)}]
+    """
+
+    def __init__(self, cells):
+        self.cells = cells
+        self.sources = [python_source(c["source"]) for c in cells]
+        self.imported = frozenset().union(*(imported_names(s) for s in self.sources))
+        self.names = [CellNames(s, self.imported) for s in self.sources]
+        self.binds = []
+        for cell, names in zip(cells, self.names):
+            bound = names.binds | names.maybe_binds
+            if cell["kind"] == "answer":
+                bound |= set(cell.get("binds") or ())
+            self.binds.append(bound)
+        self.needed = defaultdict(set)
+        self._find_needed()
+
+    def latest(self, name, before):
+        """Position of the latest cell before ``before`` that may bind ``name``, or None."""
+        for p in range(min(before, len(self.cells)) - 1, -1, -1):
+            if name in self.binds[p]:
+                return p
+        return None
+
+    def _writers(self, name, before):
+        """Instructor cells that compute ``name`` as seen at ``before``: the latest certain
+        definition and every later cell that may rebind or change it."""
+        since = next((p for p in range(before - 1, -1, -1) if name in self.names[p].binds), 0)
+        return [p for p in range(since, before)
+                if self.cells[p]["kind"] == "instructor" and name in self.names[p].changes()]
+
+    def slice(self, position, names):
+        return slice_statements(self.sources[position], names, self.imported)
+
+    def _find_needed(self):
+        work = [(name, p) for p, c in enumerate(self.cells) if c["kind"] == "test"
+                for name in self.names[p].uses]
+        while work:
+            name, before = work.pop()
+            latest = self.latest(name, before)
+            if latest is None or self.cells[latest]["kind"] == "answer":
+                continue
+            for p in self._writers(name, before):
+                if name not in self.needed[p]:
+                    self.needed[p].add(name)
+                    _, reads = self.slice(p, self.needed[p])
+                    work += [(n, p) for n in reads]
+
+
+class Namespace(dict):
+    """The tests' globals: what is missing is looked up where the plan says it comes from."""
+
+    def __init__(self, referee):
+        super().__init__()
+        self.referee = referee
+
+    def __missing__(self, name):
+        return self.referee.missing(name)
+
+
+class Referee:
+    def __init__(self, conn, cells, socket_path):
+        self.conn = conn
+        self.plan = Plan(cells)
+        self.link = KernelLink(conn, socket_path)
+        self.ns = Namespace(self)
+        self.ns.update({"__name__": "__main__", "__builtins__": builtins, "display": _display})
+        self.done = -1            # instructor and answer cells taken into account up to here
+        self.position = 0         # where the code now running sits in the notebook
+        self.poisoned = {}        # name: why the instructor code that computes it failed
+
+    # -- names ------------------------------------------------------------------------------------
+    def missing(self, name):
+        if name in BUILTIN_NAMES:
+            raise KeyError(name)
+        if name in self.poisoned:
+            raise NameError(f"name '{name}' is not defined: {self.poisoned[name]}")
+        latest = self.plan.latest(name, self.position)
+        kind = None if latest is None else self.plan.cells[latest]["kind"]
+        if kind == "instructor":    # not foreseen by the plan: compute it now
+            self._run_slice(latest, {name})
+            if dict.__contains__(self.ns, name):
+                return dict.__getitem__(self.ns, name)
+        if kind in ("instructor", "test"):
+            raise KeyError(name)
+        return self.link.request({"op": "get", "name": name}, name)
+
+    # -- instructor code --------------------------------------------------------------------------
+    def catch_up(self, position):
+        for p in range(self.done + 1, position + 1):
+            cell = self.plan.cells[p]
+            if cell["kind"] == "answer":
+                for name in self.plan.binds[p]:   # from here on, the student's
+                    self.ns.pop(name, None)
+                    self.poisoned.pop(name, None)
+            elif cell["kind"] == "instructor" and self.plan.needed.get(p):
+                self._run_slice(p, self.plan.needed[p])
+        self.done = max(self.done, position)
+
+    def _run_slice(self, position, names):
+        code, _ = self.plan.slice(position, names)
+        if not code.strip():
+            return
+        saved, self.position = self.position, position
+        try:
+            with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+                run_code(code, self.ns, f"<cell {position + 1}>")
+        except BaseException as error:   # the student's functions it calls may fail
+            why = (f"the notebook's cell {position + 1}, which computes it, failed "
+                   f"({type(error).__name__}: {str(error)[:200]})")
+            for name in self.plan.names[position].binds | self.plan.names[position].maybe_binds:
+                if name in names or not dict.__contains__(self.ns, name):
+                    self.poisoned[name] = why
+        finally:
+            self.position = saved
+
+    # -- tests ------------------------------------------------------------------------------------
+    def run_test(self, position, seconds):
+        """Run the test cell at ``position``: returns its outputs as nbformat dicts."""
+        self.catch_up(position - 1)
+        self.position = position
+        self.link.start(seconds)
+        out, err = io.StringIO(), io.StringIO()
+        outputs, value = [], None
+        try:
+            with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+                value = run_code(self.plan.sources[position], self.ns, f"<test cell {position + 1}>")
+            error = None
+        except BaseException as caught:
+            error = caught
+        finally:
+            self.link.end()
+        for name, stream in (("stdout", out), ("stderr", err)):
+            if stream.getvalue():
+                outputs.append({"output_type": "stream", "name": name, "text": stream.getvalue()})
+        if error is not None:
+            outputs.append({"output_type": "error", "ename": type(error).__name__,
+                            "evalue": str(error),
+                            "traceback": traceback.format_exception(type(error), error, error.__traceback__)})
+        elif value is not None:
+            try:
+                text = repr(value)
+            except Exception as caught:
+                text = f"<{type(caught).__name__}>"
+            outputs.append({"output_type": "execute_result", "execution_count": None, "metadata": {},
+                            "data": {"text/plain": text}})
+        return {"outputs": outputs, "stuck": self.link.stuck, "gone": self.link.gone}
+
+
+def _display(*objects, **kwargs):
+    for obj in objects:
+        print(repr(obj))
+
+
+def run_code(source, ns, filename):
+    """Run ``source`` in ``ns`` as IPython would (plain Python after IPython's transforms); return
+    the value of a last bare expression (None when there is none)."""
+    tree = ast.parse(python_source(source), filename)
+    last = None
+    if tree.body and isinstance(tree.body[-1], ast.Expr) and not source.rstrip().endswith(";"):
+        last = ast.Expression(tree.body.pop().value)
+    exec(compile(tree, filename, "exec"), ns)
+    if last is not None:
+        return eval(compile(last, filename, "eval"), ns)
+    return None
+
+
+def main(conn, cells, socket_path):
+    """The test process: answer the worker's requests until it says stop."""
+    os.environ["MPLBACKEND"] = "agg"
+    referee = Referee(conn, cells, socket_path)
+    while True:
+        try:
+            message = conn.recv()
+        except EOFError:
+            return
+        if message[0] == "catch_up":
+            referee.link.start(message[2])
+            try:
+                referee.catch_up(message[1])
+            finally:
+                referee.link.end()
+            conn.send(("done", {"stuck": referee.link.stuck, "gone": referee.link.gone}))
+        elif message[0] == "test":
+            conn.send(("done", referee.run_test(message[1], message[2])))
+        else:
+            return
