@@ -126,3 +126,428 @@ def test_viewer_builds_headless(recwarn):
     assert slider.max == len(run.snapshots) - 1 == 4
     slider.value = 0  # redraws without error
     assert not [w for w in recwarn if "matplotlib" in str(w.filename)]
+
+
+# --- The lecture itself: every number its text states, its training target, its exercises ------
+#
+# The source notebook is the reference: its instructor cells and model answers are run here in a
+# fresh namespace (solutions live in the notebook only), and the text of its markdown cells is
+# compared with what that code computes.
+
+import ast  # noqa: E402
+import contextlib  # noqa: E402
+import functools  # noqa: E402
+import io  # noqa: E402
+import re  # noqa: E402
+import time  # noqa: E402
+import warnings  # noqa: E402
+
+from course import checks  # noqa: E402
+from tests.catalogues import lecture02 as catalogue  # noqa: E402
+from tests.course_repo import RELEASE, SOURCE, nbgrader_meta, read  # noqa: E402
+
+NOTEBOOK = SOURCE / "02_three_layer_jacobians" / "jacobians.ipynb"
+MARKERS = ("### BEGIN SOLUTION", "### END SOLUTION")
+
+
+@functools.lru_cache(maxsize=None)
+def lecture():
+    return read(NOTEBOOK)
+
+
+def cell(grade_id):
+    return next(c for c in lecture().cells if nbgrader_meta(c).get("grade_id") == grade_id)
+
+
+def code_cell(startswith):
+    found = [c for c in lecture().cells if c.cell_type == "code" and c.source.startswith(startswith)]
+    assert len(found) == 1, startswith
+    return found[0]
+
+
+def markdown_cells():
+    return [c for c in lecture().cells if c.cell_type == "markdown"]
+
+
+def markdown_cell(startswith):
+    found = [c for c in markdown_cells() if c.source.startswith(startswith)]
+    assert len(found) == 1, startswith
+    return found[0].source
+
+
+def is_test(c):
+    meta = nbgrader_meta(c)
+    return bool(meta.get("grade")) and not meta.get("solution")
+
+
+@functools.lru_cache(maxsize=None)
+def reference():
+    """The namespace after every code cell of the source notebook except the tests has run."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    space = {}
+    with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
+        warnings.simplefilter("ignore")
+        for index, c in enumerate(lecture().cells):
+            if c.cell_type == "code" and not is_test(c):
+                exec(compile(c.source, f"{NOTEBOOK.name} cell {index}", "exec"), space)
+    plt.close("all")
+    return space
+
+
+def call_keywords(source, function):
+    """{keyword: literal value} of the one call to ``function`` in ``source``, called directly
+    or through ``checks.run(function, ...)``."""
+    def calls_it(node):
+        if not isinstance(node, ast.Call):
+            return False
+        if getattr(node.func, "id", None) == function:
+            return True
+        return (getattr(node.func, "attr", None) == "run" and node.args
+                and getattr(node.args[0], "id", None) == function)
+    calls = [node for node in ast.walk(ast.parse(source)) if calls_it(node)]
+    assert len(calls) == 1, f"one call to {function} expected"
+    return {k.arg: ast.literal_eval(k.value) for k in calls[0].keywords
+            if isinstance(k.value, ast.Constant)}
+
+
+def spaced(number):
+    """8000 -> '8 000', as the text writes thousands."""
+    return f"{number:,}".replace(",", " ")
+
+
+def training_test_settings():
+    """seed, step, iterations and target of the graded training test (Exercise 9)."""
+    source = cell("test_training").source
+    train_call = call_keywords(source, "train")
+    init_call = call_keywords(source, "init_params")
+    target = ast.literal_eval(re.search(r"check_at_most\([^,]+,[^,]+,\s*([0-9.]+)", source).group(1))
+    return {"seed": init_call["seed"], "step": train_call["step"],
+            "iterations": train_call["iterations"], "target": target}
+
+
+def layer_steps(n_layers):
+    """Layer steps of one training step: (six-function way, one-sweep backprop).
+
+    Each of the two Jacobians of layer n runs a forward pass (n_layers steps) and goes
+    n_layers - n + 1 steps back; backprop does one forward pass and one backward sweep.
+    """
+    separate = sum(2 * (n_layers + n_layers - n + 1) for n in range(1, n_layers + 1))
+    return separate, 2 * n_layers
+
+
+def measured_speedup(steps=300, repeats=3):
+    """Best CPU time per training step of the six functions over that of backprop."""
+    ns = reference()
+    x, y = ns["x"], ns["y"]
+    best = {}
+    for name in ("six_jacobians", "backprop"):
+        times = []
+        for _ in range(repeats):
+            start = time.process_time()
+            train(ns[name], ns["init_params"](seed=1), x, y, step=5.0, iterations=steps)
+            times.append(time.process_time() - start)
+        best[name] = min(times)
+    return best["six_jacobians"] / best["backprop"]
+
+
+def facts():
+    """[(fragment of the text, what the notebook's code says it must be)]: every number the
+    lecture's markdown states, computed."""
+    ns = reference()
+    x, y, init_params, forward, d_sigma = (ns[k] for k in ("x", "y", "init_params", "forward", "d_sigma"))
+    import inspect
+    sizes = inspect.signature(init_params).parameters["sizes"].default
+    n_layers = len(sizes) - 1
+    values = forward(init_params(), x)
+    out = []
+
+    # Title cell: the network, and the conventions.
+    out.append((r"$" + r" \to ".join(map(str, sizes)) + "$", True))
+    # The logistic function: σ′ at most 1/4 (at 0), nearly 0 beyond |z| = 5; overflow of exp.
+    z = np.linspace(-20, 20, 4001)
+    out.append((r"never more than $\tfrac14$", bool(d_sigma(0.0) == 0.25 and np.max(d_sigma(z)) <= 0.25)))
+    out.append((r"nearly zero once $|z| > 5$", bool(d_sigma(5.0) < 0.03 * d_sigma(0.0))))
+    out.append((r"$\sigma'(z) = \tfrac14\cosh^{-2}(z/2)$",
+                bool(np.allclose(d_sigma(z), 0.25 / np.cosh(z / 2) ** 2, rtol=1e-12, atol=1e-15))))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        np.exp(-np.array(-1000.0))
+        overflow = any(issubclass(w.category, RuntimeWarning) and "overflow" in str(w.message) for w in caught)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        quiet_zero = ns["sigma"](np.array(-1000.0)) == 0.0 and not caught
+    out.append(("`np.exp(-z)` for $z=-1000$ overflows and prints a warning", bool(overflow and quiet_zero)))
+    # The network and its shapes.
+    out.append((f"an input layer with {'one unit' if sizes[0] == 1 else sizes[0]}, two hidden layers with "
+                f"{sizes[1]} and {sizes[2]} units, and an output layer with {sizes[3]} units", n_layers == 3))
+    a0, a1, a3 = values[0], values[2], values[-1]
+    out.append((rf"$\boldsymbol a^{{(0)}} = \boldsymbol x$ has shape $({a0.shape[0]}, N)$, "
+                rf"$\boldsymbol z^{{(1)}}$ and $\boldsymbol a^{{(1)}}$ have shape $({a1.shape[0]}, N)$, and so on up "
+                rf"to $\boldsymbol a^{{(3)}}$ of shape $({a3.shape[0]}, N)$", a0.shape[1] == a3.shape[1] == x.shape[1]))
+    out.append(("never write " + f"{sizes[1]}, {sizes[2]} or {sizes[3]}", True))
+    # The data.
+    out.append(("the input $x$ runs from 0 to 1",
+                bool(x[0, 0] == 0.0 and x[0, -1] == 1.0 and np.all(np.diff(x[0]) > 0))))
+    out.append(("with both coordinates inside $(0,1)$", bool(np.all((y > 0) & (y < 1)))))
+    # Counting work (section 4 and Exercise 8, with its model answer).
+    backward = [n_layers - n + 1 for n in range(n_layers, 0, -1) for _ in "Wb"]
+    jacobians = [g for g in (nbgrader_meta(c).get("grade_id") for c in lecture().cells) if g and g.startswith("J_")]
+    separate, sweep = layer_steps(n_layers)
+    out.append(("$" + "+".join(map(str, backward)) + f" = {sum(backward)}$ layer steps, where one forward pass "
+                f"and {n_layers} layer steps are enough", len(jacobians) == len(backward)))
+    out.append((rf"${len(jacobians)} \times {n_layers} = {len(jacobians) * n_layers}$ forward steps and "
+                rf"${sum(backward)}$ backward steps, ${separate}$ in all; with `backprop` it takes "
+                rf"${n_layers} + {n_layers} = {sweep}$", len(jacobians) * n_layers + sum(backward) == separate))
+    out.append((f"${separate}/{sweep} = {separate // sweep}$", separate % sweep == 0))
+    largest = max(list(values) + list(ns["params"].values()), key=np.size)
+    out.append((rf"the largest has ${largest.shape[0]} \times {largest.shape[1]}$ entries", True))
+    out.append((f"the measured speed-up usually comes out below {separate // sweep}",
+                measured_speedup() < separate / sweep))
+    out.append((r"$2\sum_{n=1}^{L}(2L-n+1) = 3L^2+L$ layer steps " + f"({layer_steps(3)[0]} for $L=3$)",
+                all(layer_steps(L) == (3 * L * L + L, 2 * L) for L in range(1, 12))))
+    # Section 5: the demonstration run and what it shows.
+    run_source = code_cell("run = train(").source
+    demo = call_keywords(run_source, "train")
+    demo_seed = call_keywords(run_source, "init_params")["seed"]
+    out.append((f"`init_params(seed={demo_seed})`, for {spaced(demo['iterations'])} iterations of step "
+                f"{demo['step']:g} with noise {demo['noise']:g}, keeps a snapshot of the parameters every "
+                f"{demo['snapshot_every']} iterations", True))
+    run = ns["run"]
+    costs = np.array(run.costs)
+    jump = int(np.argmax(costs[1:] / costs[:-1])) + 1
+    out.append((f"Around iteration {spaced(run.iterations[jump])} one jittered step throws the cost up for a "
+                "moment; by the next snapshot it is back where it was",
+                bool(costs[jump] > 5 * costs[jump - 1] and costs[jump + 1] < 1.15 * costs[jump - 1])))
+    # Exercise 9: the graded training run.
+    s = training_test_settings()
+    start = ns["cost"](init_params(seed=s["seed"]), x, y)
+    final = ns["cost"](train(ns["backprop"], init_params(seed=s["seed"]), x, y, step=s["step"],
+                             iterations=s["iterations"]).params, x, y)
+    out.append((f"`init_params(seed={s['seed']})`, whose cost on the training data starts at {start:.3f}, for "
+                f"{spaced(s['iterations'])} iterations of step {s['step']:g} without noise, and requires the cost "
+                f"to end **at most {s['target']:g}**; a correct `backprop` ends near {final:.3f}",
+                final < s["target"]))
+    return out
+
+
+# Numbers in the text that are not measurements: names of lectures, exercises and sections, layer
+# indices, and the constants of the formulas being derived (they are the mathematics, checked by
+# the finite-difference tests, not numbers this notebook computes).
+STRUCTURE = [
+    r"`[^`]*`",                                   # code: W1, delta3, axis=1, ...
+    r"\^\{[^{}]*\}", r"\^\w", r"_\{[^{}]*\}", r"_\w",  # super- and subscripts
+    r"\\[td]?frac\{[^{}]*\}\{[^{}]*\}", r"\\[td]?frac\w\w",
+    r"^#+ \d+\.", r"^\d+\. ", r"Exercise \d+", r"Lectures? \d+(, \d+)*( and \d+)?", r"section \d+",
+    r"layers? \d+( and \d+)?", r"layer-\d+", r"n = 1, 2, 3",
+    r"\(1\s*[-+]\s*", r"1\s*[-+]\s*\\sigma", r"a\(1-a\)", r"\(z/2\)", r"\\mathcal N\(0,1\)",
+    r"1\+\\text\{noise\}", r"= 1\$", r"factor 2 from",
+    r"\(n\s*, 1\)",                                # the shape of a bias column, (n_n, 1)
+    r"\$2L\$", r"\$L-n\+1\$",                       # the terms of 3L²+L (computed in layer_steps)
+]
+
+
+def test_every_number_in_the_text_is_computed():
+    text = "\n\n".join(c.source for c in markdown_cells())
+    wrong = [fragment for fragment, holds in facts() if not holds]
+    missing = [fragment for fragment, _ in facts() if fragment not in text]
+    assert not missing, f"the text no longer says: {missing}"
+    assert not wrong, f"the code does not bear these out: {wrong}"
+    for fragment, _ in facts():
+        text = text.replace(fragment, " ")
+    for pattern in STRUCTURE:
+        text = re.sub(pattern, " ", text, flags=re.MULTILINE)
+    left = [text[max(0, m.start() - 40):m.end() + 20] for m in re.finditer(r"\d", text)]
+    assert not left, f"numbers in the text that no test computes: {left}"
+
+
+def test_the_demonstration_run_learns_as_described():
+    ns = reference()
+    run, forward, y = ns["run"], ns["forward"], ns["y"]
+    inputs = np.linspace(0.0, 1.0, 200).reshape(1, -1)
+    outputs = [forward(p, inputs)[-1] for p in run.snapshots]
+    length = [float(np.sum(np.linalg.norm(np.diff(a, axis=1), axis=0))) for a in outputs]
+    off_centre = [float(np.linalg.norm(a.mean(axis=1) - y.mean(axis=1))) for a in outputs]
+    at = {i: k for k, i in enumerate(run.iterations)}
+    # "almost a single point, away from the data"
+    assert length[0] < 0.01 * length[-1] and off_centre[0] > 0.2
+    # "within the first snapshots it moves to the average position of the curve as a short stroke"
+    assert off_centre[2] < 0.01 and length[2] < 0.3 * length[-1]
+    # "then stretches along the curve's overall sweep, and only late bends into the loop"
+    assert length[at[2000]] > 0.6 * length[-1] and run.costs[at[2000]] > 10 * run.costs[-1]
+
+
+def test_training_target_is_met_at_every_seed_with_margin():
+    """The target of Exercise 9 holds for the model answer from 30 different starting networks,
+    with room to spare, not only from the one the test uses."""
+    ns = reference()
+    s = training_test_settings()
+    worst = max(ns["cost"](train(ns["backprop"], ns["init_params"](seed=seed), ns["x"], ns["y"], step=s["step"],
+                                 iterations=s["iterations"]).params, ns["x"], ns["y"])
+                for seed in range(30))
+    assert worst <= 0.75 * s["target"], worst
+
+
+def run_training_test(answer_source):
+    """Run the graded training test against a backprop answer; return the failure or None."""
+    space = dict(reference())
+    with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
+        warnings.simplefilter("ignore")
+        exec(answer_source, space)
+        try:
+            exec(cell("test_training").source, space)
+        except Exception as failure:  # a failed check, or train rejecting what backprop returns
+            return failure
+    return None
+
+
+def backprop_variants(wrong):
+    return [v for v in catalogue.VARIANTS if "backprop" in v.cells and v.wrong == wrong]
+
+
+def test_training_test_fails_every_wrong_backprop_that_does_not_train():
+    assert set(catalogue.TRAINS_ANYWAY) <= {v.name for v in backprop_variants(wrong=True)}
+    s = training_test_settings()
+    ns = reference()
+    checked = 0
+    for variant in backprop_variants(wrong=True):
+        if variant.name in catalogue.TRAINS_ANYWAY:
+            continue
+        failure = run_training_test(variant.cells["backprop"])
+        assert failure is not None, f"{variant.name} passes the training test"
+        # and not by a hair: the cost it reaches is well above the target (or not a number)
+        space = dict(ns)
+        exec(variant.cells["backprop"], space)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            try:
+                final = ns["cost"](train(space["backprop"], ns["init_params"](seed=s["seed"]), ns["x"], ns["y"],
+                                         step=s["step"], iterations=s["iterations"]).params, ns["x"], ns["y"])
+            except ValueError:
+                final = np.inf
+        assert not final < 1.3 * s["target"], f"{variant.name} ends at {final:.4f}, close to the target"
+        checked += 1
+    assert checked >= 6
+
+
+def test_training_test_passes_every_right_backprop():
+    assert run_training_test(cell("backprop").source) is None
+    for variant in backprop_variants(wrong=False):
+        assert run_training_test(variant.cells["backprop"]) is None, variant.name
+
+
+def test_hand_worked_case_in_the_tests_is_right():
+    ns = reference()
+    literal = None
+    for c in lecture().cells:
+        if is_test(c) and c.source.count("_by_hand = "):
+            line = re.search(r"^_by_hand = (\{.*\})$", c.source, flags=re.MULTILINE).group(1)
+            assert literal in (None, line), "the hand-worked case differs between test cells"
+            literal = line
+    by_hand = eval(literal)
+    source = cell("test_backprop").source
+    setup = source[source.index("_pk = "):source.index("_by_hand = ")]
+    space = {"np": np}
+    exec(setup, space)
+    p, x, y = space["_pk"], space["_xk"], space["_yk"]
+    values = ns["forward"](p, x)
+    assert all(np.all(z == 0.0) for z in values[1::2]), "every weighted sum z should be 0"
+    got = ns["backprop"](p, x, y)
+    assert sorted(by_hand) == sorted(got)
+    for name, value in by_hand.items():
+        assert got[name].shape == (1, 1) and got[name][0, 0] == value, name
+        assert ns[f"J_{name}"](p, x, y)[0, 0] == value, name
+    numeric = __import__("course.gradcheck", fromlist=["x"]).numerical_gradients(
+        lambda **q: ns["cost"](q, x, y), p)
+    assert all(abs(numeric[k][0, 0] - v) < 1e-8 for k, v in by_hand.items())
+
+
+def test_backprop_test_counts_forward_passes_with_count_calls():
+    """The hidden test counts forward passes through checks.count_calls, never by rebinding the
+    notebook's forward (the grader may run tests apart from the student's kernel)."""
+    source = cell("test_backprop").source
+    assert 'checks.count_calls("forward", backprop' in source
+    for c in lecture().cells:
+        if is_test(c):
+            assert not re.search(r"^\s*(def\s+forward\b|forward\s*=)", c.source, flags=re.MULTILINE)
+    for answer, passes in [(cell("backprop").source, 1), (catalogue_answer("backprop calls the six functions"), 6),
+                           (catalogue_answer("backprop runs forward twice"), 2)]:
+        ns = definitions()   # one namespace, as in a kernel: J_W3 ... see the same forward
+        exec(answer, ns)
+        count, _ = checks.count_calls("forward", ns["backprop"], ns["params"], ns["x"], ns["y"])
+        assert count == passes
+        assert ns["forward"].__name__ == "forward"   # put back
+
+
+def catalogue_answer(name):
+    return next(v for v in catalogue.VARIANTS if v.name == name).cells["backprop"]
+
+
+def definitions():
+    """A fresh namespace holding the notebook's definitions up to its backprop answer cell."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    space = {}
+    with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
+        warnings.simplefilter("ignore")
+        for c in lecture().cells:
+            if c.cell_type == "code" and not is_test(c):
+                exec(c.source, space)
+            if nbgrader_meta(c).get("grade_id") == "backprop":
+                break
+    plt.close("all")
+    return space
+
+
+EXERCISE = re.compile(r"^### Exercise (\d+) — (.+) \((graded|manually graded)\)$", flags=re.MULTILINE)
+
+
+def test_exercises_are_numbered_in_order_and_references_exist():
+    cells = lecture().cells
+    numbers, kinds, owner = [], {}, {}
+    current = None
+    for c in cells:
+        if c.cell_type == "markdown":
+            for m in EXERCISE.finditer(c.source):
+                current = int(m.group(1))
+                numbers.append(current)
+                kinds[current] = m.group(3)
+            assert not re.search(r"^#+ .*Exercise(?! \d+ — .+ \((graded|manually graded)\)$)", c.source,
+                                 flags=re.MULTILINE), "an exercise heading not in the course's form"
+        meta = nbgrader_meta(c)
+        if meta.get("grade"):
+            assert current is not None, f"{meta['grade_id']} comes before any exercise"
+            owner.setdefault(current, []).append(meta["grade_id"])
+    assert numbers == list(range(1, len(numbers) + 1))
+    # every exercise is graded, automatically or by hand, before the next one starts
+    for n in numbers:
+        graded = owner.get(n, [])
+        assert graded, f"Exercise {n} has no graded cell"
+        manual = [g for g in graded if nbgrader_meta(cell(g)).get("solution") and cell(g).cell_type == "markdown"]
+        assert bool(manual) == (kinds[n] == "manually graded"), n
+    # references in the text point at exercises and sections that exist
+    text = "\n".join(c.source for c in cells if c.cell_type == "markdown")
+    for m in re.finditer(r"Exercise (\d+)", text):
+        assert int(m.group(1)) in numbers, m.group(0)
+    sections = {int(n) for n in re.findall(r"^## (\d+)\.", text, flags=re.MULTILINE)}
+    for m in re.finditer(r"section (\d+)", text):
+        assert int(m.group(1)) in sections, m.group(0)
+
+
+def test_written_question_sits_above_its_answer_cell():
+    cells = lecture().cells
+    for index, c in enumerate(cells):
+        meta = nbgrader_meta(c)
+        if c.cell_type != "markdown" or not meta.get("solution"):
+            continue
+        lines = c.source.strip().splitlines()
+        assert lines[0] == MARKERS[0] and lines[-1] == MARKERS[1] and len(lines) > 2, meta["grade_id"]
+        question = cells[index - 1]
+        qmeta = nbgrader_meta(question)
+        assert question.cell_type == "markdown" and qmeta.get("locked") and not qmeta.get("grade")
+        assert EXERCISE.search(question.source) and "manually graded" in question.source
+        released = read(RELEASE / NOTEBOOK.parent.name / NOTEBOOK.name)
+        answer = next(r for r in released.cells if nbgrader_meta(r).get("grade_id") == meta["grade_id"])
+        assert answer.source.strip() == "YOUR ANSWER HERE"

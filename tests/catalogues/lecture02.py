@@ -29,8 +29,32 @@ D1 = D2 + '    d1 = (params["W2"].T @ d2) * d_sigma(z1)\n'
 def wrong(name, cell, body, why, cell_kind="J"):
     gid = "backprop" if cell_kind == "backprop" else f"J_{cell}"
     source = backprop(body) if cell_kind == "backprop" else jacobian(cell, body)
-    test = "test_backprop" if cell_kind == "backprop" else f"test_J_{cell}"
-    return Variant(name, NB, {gid: source}, wrong=True, exercise=(test,), why=why)
+    # A wrong backprop is graded by its own tests (Exercise 7) and by the training test
+    # (Exercise 9), which trains with it.
+    tests = ("test_backprop", "test_training") if cell_kind == "backprop" else (f"test_J_{cell}",)
+    return Variant(name, NB, {gid: source}, wrong=True, exercise=tests, why=why)
+
+
+def sweep(d3, d2='(params["W3"].T @ d3) * d_sigma(z2)', d1='(params["W2"].T @ d2) * d_sigma(z1)',
+          returned=None):
+    """The body of a one-sweep backprop with the given error signals (a typical student layout)."""
+    returned = returned or (
+        '    return {"W3": d3 @ a2.T, "b3": d3.sum(axis=1, keepdims=True),\n'
+        '            "W2": d2 @ a1.T, "b2": d2.sum(axis=1, keepdims=True),\n'
+        '            "W1": d1 @ a0.T, "b1": d1.sum(axis=1, keepdims=True)}\n')
+    return FORWARD + f"    d3 = {d3}\n    d2 = {d2}\n    d1 = {d1}\n" + returned
+
+
+GOOD_D3 = "2 * (a3 - y) * d_sigma(z3) / x.shape[1]"
+
+# Wrong backprops that the training test (Exercise 9) cannot see, because they still train the
+# network to the target: tests/test_lecture02_course.py fails every other wrong backprop below
+# on the training test alone.
+TRAINS_ANYWAY = {
+    "backprop calls the six functions": "right numbers, six forward passes",
+    "backprop runs forward twice": "right numbers, two forward passes",
+    "backprop missing sigma prime of layer 2": "a wrong gradient that still goes downhill, fast",
+}
 
 
 def right(name, cell, body, why, cell_kind="J"):
@@ -89,6 +113,32 @@ VARIANTS = [
         '            "W2": d2 @ a1.T, "b2": d2.sum(axis=1, keepdims=True),\n'
         '            "W1": d1 @ a0.T, "b1": d1.sum(axis=1, keepdims=True)}\n'),
         "the combined sweep forgets σ′(z1) on its last step", cell_kind="backprop"),
+    wrong("backprop runs forward twice", "", FORWARD + (
+        "    cost_now = np.sum((forward(params, x)[-1] - y) ** 2) / x.shape[1]\n"
+        "    d3 = 2 * (a3 - y) * d_sigma(z3) / x.shape[1]\n"
+        '    d2 = (params["W3"].T @ d3) * d_sigma(z2)\n'
+        '    d1 = (params["W2"].T @ d2) * d_sigma(z1)\n'
+        '    return {"W3": d3 @ a2.T, "b3": d3.sum(axis=1, keepdims=True),\n'
+        '            "W2": d2 @ a1.T, "b2": d2.sum(axis=1, keepdims=True),\n'
+        '            "W1": d1 @ a0.T, "b1": d1.sum(axis=1, keepdims=True)}\n'),
+        "right numbers, but a second forward pass (to compute the cost on the side)", cell_kind="backprop"),
+    wrong("backprop wrong sign", "", sweep("2 * (y - a3) * d_sigma(z3) / x.shape[1]"),
+          "(y − a3) instead of (a3 − y): every step goes uphill", cell_kind="backprop"),
+    wrong("backprop no factor 2", "", sweep("(a3 - y) * d_sigma(z3) / x.shape[1]"),
+          "the 2 of the square dropped: half the gradient", cell_kind="backprop"),
+    wrong("backprop no average", "", sweep("2 * (a3 - y) * d_sigma(z3)"),
+          "1/N dropped: N times the gradient", cell_kind="backprop"),
+    wrong("backprop sigma prime of a", "", sweep("2 * (a3 - y) * d_sigma(a3) / x.shape[1]",
+                                                 '(params["W3"].T @ d3) * d_sigma(a2)',
+                                                 '(params["W2"].T @ d2) * d_sigma(a1)'),
+          "σ′ evaluated at the activations instead of the weighted sums", cell_kind="backprop"),
+    wrong("backprop missing sigma prime of layer 2", "", sweep(GOOD_D3, d2='params["W3"].T @ d3'),
+          "σ′(z2) forgotten in the combined sweep", cell_kind="backprop"),
+    wrong("backprop bias Jacobians averaged", "", sweep(GOOD_D3, returned=(
+        '    return {"W3": d3 @ a2.T, "b3": d3.mean(axis=1, keepdims=True),\n'
+        '            "W2": d2 @ a1.T, "b2": d2.mean(axis=1, keepdims=True),\n'
+        '            "W1": d1 @ a0.T, "b1": d1.mean(axis=1, keepdims=True)}\n')),
+          "the bias Jacobians divided by N a second time (mean instead of sum)", cell_kind="backprop"),
     Variant("tamper with numpy", NB, {"J_W3": jacobian("W3", (
         "    np.allclose = lambda *a, **k: True\n"
         "    np.testing.assert_allclose = lambda *a, **k: None\n"
@@ -127,4 +177,36 @@ VARIANTS = [
         "        g = params[f'W{n}'].T @ d\n"
         "    return out\n"),
         "a loop over layers, σ′ from a", cell_kind="backprop"),
+    right("backprop without forward", "", (
+        "    a = [x]\n"
+        "    for n in (1, 2, 3):\n"
+        "        a.append(1 / (1 + np.exp(-(params[f'W{n}'] @ a[-1] + params[f'b{n}']))))\n"
+        "    N = x.shape[1]\n"
+        "    delta = {3: 2 / N * (a[3] - y) * a[3] * (1 - a[3])}\n"
+        "    delta[2] = params['W3'].T @ delta[3] * a[2] * (1 - a[2])\n"
+        "    delta[1] = params['W2'].T @ delta[2] * a[1] * (1 - a[1])\n"
+        "    grads = {}\n"
+        "    for n in (1, 2, 3):\n"
+        "        grads['W' + str(n)] = delta[n] @ a[n - 1].T\n"
+        "        grads['b' + str(n)] = delta[n] @ np.ones((N, 1))\n"
+        "    return grads\n"),
+        "its own forward pass written inline (no call to forward at all), deltas in a dict",
+        cell_kind="backprop"),
+    right("backprop one example at a time", "", FORWARD + (
+        "    out = {k: np.zeros_like(v) for k, v in params.items()}\n"
+        "    N = x.shape[1]\n"
+        "    for k in range(N):\n"
+        "        d3 = 2 * (a3[:, [k]] - y[:, [k]]) * d_sigma(z3[:, [k]]) / N\n"
+        '        d2 = (params["W3"].T @ d3) * d_sigma(z2[:, [k]])\n'
+        '        d1 = (params["W2"].T @ d2) * d_sigma(z1[:, [k]])\n'
+        "        for n, d, a in ((3, d3, a2), (2, d2, a1), (1, d1, a0)):\n"
+        '            out[f"W{n}"] += d @ a[:, [k]].T\n'
+        '            out[f"b{n}"] += d\n'
+        "    return out\n"),
+        "a loop over the examples, adding each one's contribution", cell_kind="backprop"),
+    right("b3 mean times two", "b3", FORWARD + (
+        "    return 2 * np.mean((a3 - y) * d_sigma(z3), axis=1, keepdims=True)\n"),
+        "np.mean does the 1/N, the 2 applied after"),
+    right("W1 tensordot", "W1", D1 + "    return np.tensordot(d1, a0, axes=([1], [1]))\n",
+          "the sum over examples as np.tensordot"),
 ]
