@@ -1,126 +1,76 @@
 """Lecture 2: time 50 000 steepest-descent iterations of the 1-6-7-2 sigmoid network on the curve,
-once with six separate Jacobian functions (each running its own forward pass, as in the
-lecture's first approach) and once with one combined backprop sweep.
+once with the six separate Jacobian functions (each running its own forward pass, as in the
+lecture's first approach) and once with the one-sweep ``backprop``.
 
 Usage: python bench/lecture02_training.py [iterations [repeats]]   (default 50000 3)
-The reference gradients live here, not in the course package (which must hold no solutions).
+
+The functions timed are the lecture's own: the solved source notebook runs top to bottom in a
+kernel (as the autograder runs it), then the timing runs in that same kernel with the notebook's
+``six_jacobians``, ``backprop``, ``init_params``, ``cost`` and training data. No model answer is
+copied here.
 """
 
+import json
 import os
 import sys
-import time
+from pathlib import Path
 
-import numpy as np
-from scipy.special import expit
+import nbformat
+from nbclient import NotebookClient
 
-from course.curve_training import train
-from course.data.curve import training_data
+REPO = Path(__file__).resolve().parents[1]
+NOTEBOOK = REPO / "source" / "02_three_layer_jacobians" / "jacobians.ipynb"
 
+# Run in the notebook's kernel after all its cells; prints one JSON line.
+TIMING = """
+import json as _json, time as _time
 
-def init_params(sizes=(1, 6, 7, 2), seed=1):
-    rng = np.random.default_rng(seed)
-    params = {}
-    for n in (1, 2, 3):
-        params[f"W{n}"] = rng.standard_normal((sizes[n], sizes[n - 1])) / 2
-        params[f"b{n}"] = rng.standard_normal((sizes[n], 1)) / 2
-    return params
-
-
-def forward(p, x):
-    a1 = expit(p["W1"] @ x + p["b1"])
-    a2 = expit(p["W2"] @ a1 + p["b2"])
-    a3 = expit(p["W3"] @ a2 + p["b3"])
-    return a1, a2, a3
-
-
-def cost(p, x, y):
-    return float(np.sum((forward(p, x)[2] - y) ** 2) / x.shape[1])
-
-
-# --- seed style: every Jacobian on its own, each with its own forward pass -------------------
-def _error3(p, x, y):
-    a1, a2, a3 = forward(p, x)
-    return a1, a2, 2.0 / x.shape[1] * (a3 - y) * a3 * (1.0 - a3)
-
-
-def J_W3(p, x, y):
-    a1, a2, e3 = _error3(p, x, y)
-    return e3 @ a2.T
-
-
-def J_b3(p, x, y):
-    return _error3(p, x, y)[2].sum(axis=1, keepdims=True)
-
-
-def _error2(p, x, y):
-    a1, a2, e3 = _error3(p, x, y)
-    return a1, (p["W3"].T @ e3) * a2 * (1.0 - a2)
-
-
-def J_W2(p, x, y):
-    a1, e2 = _error2(p, x, y)
-    return e2 @ a1.T
-
-
-def J_b2(p, x, y):
-    return _error2(p, x, y)[1].sum(axis=1, keepdims=True)
-
-
-def _error1(p, x, y):
-    a1, e2 = _error2(p, x, y)
-    return (p["W2"].T @ e2) * a1 * (1.0 - a1)
-
-
-def J_W1(p, x, y):
-    return _error1(p, x, y) @ x.T
-
-
-def J_b1(p, x, y):
-    return _error1(p, x, y).sum(axis=1, keepdims=True)
-
-
-def six_functions(p, x, y):
-    return {"W1": J_W1(p, x, y), "b1": J_b1(p, x, y), "W2": J_W2(p, x, y),
-            "b2": J_b2(p, x, y), "W3": J_W3(p, x, y), "b3": J_b3(p, x, y)}
-
-
-# --- one forward pass, one backward sweep --------------------------------------------------
-def combined(p, x, y):
-    a1 = expit(p["W1"] @ x + p["b1"])
-    a2 = expit(p["W2"] @ a1 + p["b2"])
-    a3 = expit(p["W3"] @ a2 + p["b3"])
-    e3 = (a3 - y) * a3 * (1.0 - a3) * (2.0 / x.shape[1])
-    e2 = (p["W3"].T @ e3) * a2 * (1.0 - a2)
-    e1 = (p["W2"].T @ e2) * a1 * (1.0 - a1)
-    return {"W3": e3 @ a2.T, "b3": e3.sum(axis=1, keepdims=True),
-            "W2": e2 @ a1.T, "b2": e2.sum(axis=1, keepdims=True),
-            "W1": e1 @ x.T, "b1": e1.sum(axis=1, keepdims=True)}
-
-
-def timed(gradients, x, y, iterations, repeats, **options):
-    """Train ``repeats`` times from the same start; return (runs, cpu seconds of each)."""
-    runs, cpus = [], []
+def _timed(gradients, repeats, **options):
+    walls, cpus, finals = [], [], []
     for _ in range(repeats):
-        cpu = time.process_time()
-        runs.append(train(gradients, init_params(), x, y, step=5.0, iterations=iterations, **options))
-        cpus.append(time.process_time() - cpu)
-    return runs, cpus
+        cpu = _time.process_time()
+        _r = train(gradients, init_params(seed=1), x, y, step=5.0, iterations={iterations}, **options)
+        cpus.append(_time.process_time() - cpu)
+        walls.append(_r.seconds)
+        finals.append(float(cost(_r.params, x, y)))
+    return {{"walls": walls, "cpus": cpus, "final": finals[0]}}
+
+print(_json.dumps({{
+    "examples": int(x.shape[1]),
+    "six separate Jacobian functions": _timed(six_jacobians, {repeats}),
+    "combined backprop": _timed(backprop, {repeats}),
+    "combined backprop, noise 0.8": _timed(backprop, {repeats}, noise=0.8, seed=0),
+}}))
+"""
+
+
+def run_in_notebook(iterations, repeats):
+    """Execute the source notebook, then the timing cell in its kernel; return its results."""
+    nb = nbformat.read(str(NOTEBOOK), as_version=4)
+    client = NotebookClient(nb, timeout=3600, kernel_name="python3",
+                            resources={"metadata": {"path": str(NOTEBOOK.parent)}})
+    with client.setup_kernel():
+        for index, cell in enumerate(nb.cells):
+            client.execute_cell(cell, index)
+        cell = nbformat.v4.new_code_cell(TIMING.format(iterations=iterations, repeats=repeats))
+        nb.cells.append(cell)
+        client.execute_cell(cell, len(nb.cells) - 1)
+    text = "".join(o.get("text", "") for o in cell.outputs if o.output_type == "stream")
+    return json.loads(text.strip().splitlines()[-1])
 
 
 def main(iterations=50_000, repeats=3):
-    x, y = training_data()
-    print(f"{iterations} iterations, network (1, 6, 7, 2), {x.shape[1]} examples, step 5; "
-          f"best and median of {repeats} runs (other work on the machine only ever adds time)")
+    results = run_in_notebook(iterations, repeats)
+    print(f"{iterations} iterations, network (1, 6, 7, 2), {results.pop('examples')} examples, step 5; "
+          f"best and median of {repeats} runs (other work on the machine only ever adds time); "
+          f"functions from {NOTEBOOK.relative_to(REPO)}")
     best = {}
-    for label, gradients, options in [("six separate Jacobian functions", six_functions, {}),
-                                      ("combined backprop", combined, {}),
-                                      ("combined backprop, noise 0.8", combined, {"noise": 0.8, "seed": 0})]:
-        runs, cpus = timed(gradients, x, y, iterations, repeats, **options)
-        walls = sorted(run.seconds for run in runs)
+    for label, r in results.items():
+        walls = sorted(r["walls"])
         best[label] = walls[0]
         print(f"{label:32s} wall best {walls[0]:6.2f} s  median {walls[len(walls) // 2]:6.2f} s  "
-              f"cpu best {min(cpus):6.2f} s  ({1e6 * walls[0] / iterations:5.1f} µs/iteration)  "
-              f"final cost {cost(runs[0].params, x, y):.6f}")
+              f"cpu best {min(r['cpus']):6.2f} s  ({1e6 * walls[0] / iterations:5.1f} µs/iteration)  "
+              f"final cost {r['final']:.6f}")
     print(f"speed-up of the combined backprop: {best['six separate Jacobian functions'] / best['combined backprop']:.1f}x")
     target = 3.0 * iterations / 50_000
     verdict = "within" if best["combined backprop"] <= target else "over"
