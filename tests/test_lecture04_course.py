@@ -171,3 +171,548 @@ def test_one_blas_thread():
     from course.blas import use_one_blas_thread
     use_one_blas_thread()
     assert all(info["num_threads"] == 1 for info in threadpool_info() if info["user_api"] == "blas")
+
+
+def test_the_subset_has_500_images_of_each_digit():
+    _, y = mnist.load_mnist_subset_raw()
+    np.testing.assert_array_equal(np.bincount(y), [500] * 10)
+
+
+# --- The lecture itself: every number its text states, its training targets, its exercises -----
+#
+# The source notebook is the reference: its model answers and instructor cells run here in a fresh
+# namespace (the solutions live in the notebook only), and the text of its markdown cells is
+# compared with what that code computes.
+
+import ast  # noqa: E402
+import contextlib  # noqa: E402
+import functools  # noqa: E402
+import io  # noqa: E402
+import re  # noqa: E402
+from collections import namedtuple  # noqa: E402
+
+from course.activations import sigmoid as course_sigmoid  # noqa: E402
+from course.gradcheck import numerical_gradients  # noqa: E402
+from tests.catalogues import lecture04 as catalogue  # noqa: E402
+from tests.course_repo import RELEASE, SOURCE, nbgrader_meta, read  # noqa: E402
+
+NOTEBOOK = SOURCE / "04_digits" / "xor_library_digits.ipynb"
+MARKERS = ("### BEGIN SOLUTION", "### END SOLUTION")
+
+
+@functools.lru_cache(maxsize=None)
+def lecture():
+    return read(NOTEBOOK)
+
+
+def cell(cell_id):
+    """The cell with this nbgrader grade_id, or else this cell id."""
+    found = [c for c in lecture().cells if nbgrader_meta(c).get("grade_id") == cell_id]
+    found = found or [c for c in lecture().cells if c.get("id") == cell_id]
+    assert len(found) == 1, cell_id
+    return found[0]
+
+
+def markdown_text():
+    return "\n\n".join(c.source for c in lecture().cells if c.cell_type == "markdown")
+
+
+def is_test(c):
+    meta = nbgrader_meta(c)
+    return bool(meta.get("grade")) and not meta.get("solution")
+
+
+def run_cells(cells, space):
+    with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
+        warnings.simplefilter("ignore")
+        for c in cells:
+            exec(compile(c.source, f"{NOTEBOOK.name} cell {c.get('id')}", "exec"), space)
+    plt.close("all")
+    return space
+
+
+@functools.lru_cache(maxsize=None)
+def _reference():
+    return run_cells([c for c in lecture().cells if c.cell_type == "code" and not is_test(c)], {})
+
+
+def reference():
+    """The namespace after every code cell of the source notebook except the tests has run
+    (a copy: tests may add to it)."""
+    return dict(_reference())
+
+
+def xor_runs(seeds, hidden=3, bias=0.0, activation=None, epochs=1000, lr=0.5):
+    """For each seed s: (whether the 2-hidden-1 network started from seeds s and s + 1, as in the
+    notebook's XOR run, learns XOR, number of dead hidden neurons at the end)."""
+    ns = reference()
+    X, Y = ns["X_xor"], ns["Y_xor"]
+    out = []
+    for s in seeds:
+        model = ns["NN"]([ns["Layer"](2, hidden, activation or ns["RELU"], np.random.default_rng(s)),
+                          ns["Layer"](hidden, 1, ns["SIGMOID"], np.random.default_rng(s + 1))])
+        model.layers[0].b[:] = bias
+        ns["train"](model, X, Y, epochs=epochs, lr=lr)
+        learned = bool(np.all(model.predict(X) == Y[:, 0]))
+        dead = int(np.sum(np.all(X @ model.layers[0].W + model.layers[0].b <= 0, axis=0)))
+        out.append((learned, dead))
+    return out
+
+
+def leaky_relu(ns, slope=0.01):
+    return ns["Activation"]("leaky relu", lambda Z: np.where(Z > 0, Z, slope * Z),
+                            lambda Z, G: G * np.where(Z > 0, 1.0, slope))
+
+
+@functools.lru_cache(maxsize=None)
+def xor_counts():
+    ns = reference()
+    plain = xor_runs(range(20))
+    wide = xor_runs(range(20), hidden=8)
+    wide_next = xor_runs(range(20, 24), hidden=8)
+    return {"plain": sum(l for l, _ in plain), "wide": sum(l for l, _ in wide),
+            "wide dead": sum(d for _, d in wide), "wide next": [l for l, _ in wide_next],
+            "bias": sum(l for l, _ in xor_runs(range(20), bias=0.1)),
+            "leaky": sum(l for l, _ in xor_runs(range(20), activation=leaky_relu(ns)))}
+
+
+def relu_stack(bound, depth=20, width=256, n=500, seed=0):
+    """Mean squares of the signal after each ReLU layer and of the gradient arriving at each
+    layer's input on the way back, for weights from U[-bound, bound] (the demonstration's stack)."""
+    rng = np.random.default_rng(seed)
+    A = rng.normal(size=(n, width))
+    Ws, Zs, forward = [], [], []
+    for _ in range(depth):
+        Ws.append(rng.uniform(-bound, bound, size=(width, width)))
+        Zs.append(A @ Ws[-1])
+        A = np.maximum(Zs[-1], 0.0)
+        forward.append(np.mean(A ** 2))
+    G = rng.normal(size=A.shape)
+    backward = []
+    for W, Z in zip(reversed(Ws), reversed(Zs)):
+        G = (G * (Z > 0)) @ W.T
+        backward.append(np.mean(G ** 2))
+    return np.array(forward), np.array(backward)
+
+
+def demo_settings():
+    """Defaults of the demonstration's mean_square_per_layer (depth, width, n)."""
+    tree = ast.parse(cell("glorot_or_he_demo").source)
+    fn = next(node for node in tree.body if isinstance(node, ast.FunctionDef))
+    names = [a.arg for a in fn.args.args][-len(fn.args.defaults):]
+    return dict(zip(names, (ast.literal_eval(d) for d in fn.args.defaults)))
+
+
+def random_problem(rng, n, n_in=3, n_hidden=4, n_out=1):
+    """Random weights {W1, b1, W2, b2} and data (X, one-hot or 0/1 Y) with n rows."""
+    params = {"W1": rng.normal(size=(n_in, n_hidden)), "b1": rng.normal(size=n_hidden) * 0.5,
+              "W2": rng.normal(size=(n_hidden, n_out)), "b2": rng.normal(size=n_out) * 0.5}
+    X = rng.normal(size=(n, n_in))
+    Y = (rng.integers(0, 2, size=(n, 1)).astype(float) if n_out == 1 else np.eye(n_out)[rng.integers(0, n_out, size=n)])
+    return params, X, Y
+
+
+def network(ns, params, hidden="SIGMOID"):
+    """The notebook's NN with these weights: a hidden layer, then sigmoid or softmax."""
+    n_out = params["W2"].shape[1]
+    model = ns["NN"]([ns["Layer"](*params["W1"].shape, ns[hidden], np.random.default_rng(0)),
+                      ns["Layer"](*params["W2"].shape, ns["SIGMOID" if n_out == 1 else "SOFTMAX"], np.random.default_rng(1))])
+    for k, layer in enumerate(model.layers, start=1):
+        layer.W, layer.b = params[f"W{k}"].copy(), params[f"b{k}"].copy()
+    return model
+
+
+def dead_start_weights():
+    """The hidden weights the dead-start demonstration sets by hand, read from its cell."""
+    assign = next(node for node in ast.walk(ast.parse(cell("cell-042").source))
+                  if isinstance(node, ast.Assign) and ast.unparse(node.targets[0]) == "dead_model.layers[0].W")
+    return np.array(ast.literal_eval(assign.value.args[0]))
+
+
+def digits_accuracies(seeds, glorot=None, shared_rng=False):
+    """Test accuracy of the model answer's fit_digits (the suggested settings) per seed."""
+    ns = reference()
+    if glorot is not None:
+        ns["glorot_uniform"] = glorot
+        exec(cell("layer").source, ns)   # a Layer that draws with this glorot_uniform
+        exec(cell("digits").source, ns)
+    digits = ns["digits"]
+    out = []
+    for seed in seeds:
+        model, _ = ns["fit_digits"](digits.X_train, digits.y_train, seed=seed)
+        out.append(float(np.mean(model.predict(digits.X_test) == digits.y_test)))
+    return out
+
+
+def facts():
+    """[(fragment of the text, whether the notebook's code bears it out)]: every number the
+    lecture's markdown states, computed."""
+    ns = reference()
+    out = []
+    X, Y = ns["X_xor"], ns["Y_xor"]
+    xor_model = ns["xor_model"]
+    shapes = [layer.W.shape for layer in xor_model.layers]
+    digits_shapes = [layer.W.shape for layer in ns["digits_model"].layers]
+    # The introduction and the exercises.
+    exercises = re.findall(r"^### Exercise (\d+) — .+ \((graded|manually graded)\)$", markdown_text(), re.M)
+    manual = [int(n) for n, kind in exercises if kind == "manually graded"]
+    out.append(("There are ten exercises, numbered 1 to 10. Eight are code", [int(n) for n, _ in exercises] ==
+                list(range(1, 11)) and len(manual) == 2))
+    out.append(("Exercises 3 and 7 are short written answers", manual == [3, 7]))
+    out.append(("trained a 2-3-1 network on XOR", shapes == [(2, 3), (3, 1)]))
+    out.append(("trained a 784-64-10 network that recognises at least 90 % of unseen handwritten digits",
+                digits_shapes == [(784, 64), (64, 10)] and ns["test_pred"].shape == (1000,)
+                and np.mean(ns["test_pred"] == ns["digits"].y_test) >= 0.90))
+    out.append(("$1/N$", True))
+    # Section 1 and Exercise 1: the table is the data.
+    table = re.findall(r"^\| (\d) \| (\d) \| (\d) \|$", cell("cell-003").source, re.M)
+    out.extend((f"| {a} | {b} | {c} |", [float(a), float(b)] == list(X[i]) and float(c) == Y[i, 0])
+               for i, (a, b, c) in enumerate(table))
+    out.append(("the two 1s from the two 0s", np.sum(Y == 1) == 2 and np.sum(Y == 0) == 2))
+    out.append(("`X` of shape (4, 2)", X.shape == (4, 2)))
+    out.append(("`Y` of shape (4, 1)", Y.shape == (4, 1)))
+    # Section 2: Glorot.
+    out.append(("Our XOR network is **2-3-1**", shapes == [(2, 3), (3, 1)]))
+    out.append(("$W_1$ of shape $(2, 3)$ and $W_2$ of shape $(3, 1)$", shapes == [(2, 3), (3, 1)]))
+    out.append(("$(2, 3)$ for $W_1$ and $(3, 1)$ for $W_2$", shapes == [(2, 3), (3, 1)]))
+    out.append(("$2 + 1$", X.shape[1] + Y.shape[1] == 3))
+    out.append(("computed from the network's 2 inputs and 1 output", X.shape[1] == 2 and Y.shape[1] == 1))
+    u = np.random.default_rng(0).uniform(-1.0, 1.0, size=1_000_000)
+    out.append(("has variance $r^2/3$", abs(np.var(u) - 1 / 3) < 2e-3))
+    # Exercise 3: the model answer's numbers.
+    b, n_in, n_hidden, n_out = ns["glorot_bound"], 784, 512, 10
+    wide = np.sqrt(6 / (n_in + n_out))
+    var = wide ** 2 / 3
+    out.append((r"$\sqrt{6/3} \approx 1.41$", f"{np.sqrt(6 / 3):.2f}" == "1.41"))
+    out.append((r"$\sqrt{6/5} \approx 1.10$", f"{b(2, 3):.2f}" == "1.10"))
+    out.append((r"$\sqrt{6/4} \approx 1.22$", f"{b(3, 1):.2f}" == "1.22"))
+    out.append(("the network-wide $1.41$", True))
+    out.append(("784-512-512-10", True))
+    out.append((r"$\sqrt{6/794} \approx 0.087$", n_in + n_out == 794 and f"{wide:.3f}" == "0.087"))
+    out.append((r"$0.087^2/3 \approx 0.0025$", f"{var:.4f}" == "0.0025"))
+    out.append((r"$512 \cdot 0.0025 \approx 1.3$ instead of 1", f"{n_hidden * var:.1f}" == "1.3"))
+    out.append(("each 512 → 512 layer", True))
+    out.append(("the 512 → 10 layer", True))
+    out.append((r"$10 \cdot 0.0025 \approx 0.025$, shrinking it by a factor of about 40",
+                f"{n_out * var:.3f}" == "0.025" and round(1 / (n_out * var)) == 40))
+    # Glorot or He: the factor 1/2 of ReLU, the demonstration, the 784 -> 64 layer.
+    z = np.random.default_rng(1).normal(size=1_000_000)
+    out.append((r"\mathbb E\bigl[\operatorname{ReLU}(Z)^2\bigr] = \tfrac12 \operatorname{Var}(Z)",
+                abs(np.mean(np.maximum(z, 0) ** 2) / np.var(z) - 0.5) < 0.005))
+    out.append(("$v = 2/(n + n) = 1/n$", True))
+    settings = demo_settings()
+    out.append((f"pushes {settings['n']} random inputs (mean square 1) through twenty ReLU layers of width "
+                f"{settings['width']}", settings["depth"] == 20))
+    glorot_forward, glorot_backward = relu_stack(np.sqrt(6 / (2 * settings["width"])), **settings)
+    he_forward, he_backward = relu_stack(np.sqrt(6 / settings["width"]), **settings)
+    halving = np.exp(np.mean(np.log(glorot_forward[1:] / glorot_forward[:-1])))
+    out.append(("With Glorot the mean square halves at every layer: after twenty layers it is down to the order "
+                "of\n$10^{-6}$ of what it was", 0.45 < halving < 0.55 and 1e-7 < glorot_forward[-1] < 1e-5
+                and np.allclose(glorot_forward, ns["glorot_signal"])))
+    out.append((r"(on average exactly $2^{-20} \approx 0.95 \cdot 10^{-6}$)", f"{2.0 ** -20 * 1e6:.2f}" == "0.95"))
+    out.append(("the gradients\non the way back shrink in the same way",
+                0.45 < np.exp(np.mean(np.log(glorot_backward[1:] / glorot_backward[:-1]))) < 0.55))
+    out.append(("With He it stays of order 1, forwards and backwards", np.all((he_forward > 0.5) & (he_forward < 2.5))
+                and np.all((he_backward > 0.5) & (he_backward < 2.5)) and np.allclose(he_forward, ns["he_signal"])))
+    out.append(("(up to about twice its starting value here)", 1.5 < np.max(ns["he_signal"]) / ns["he_signal"][0] < 2.5))
+    glorot_784 = 784 * 2 / (784 + 64)
+    out.append((r"784 → 64 layer of section 9, Glorot's $n_\text{in} v = 2 \cdot 784/848 \approx 1.85$",
+                digits_shapes[0] == (784, 64) and f"{glorot_784:.2f}" == "1.85"))
+    out.append(("together give about 0.92", f"{glorot_784 / 2:.2f}" == "0.92"))
+    # Section 3: the fixed weights and the numbers they give.
+    legacy = np.random.RandomState(0)
+    W1 = legacy.uniform(-np.sqrt(2), np.sqrt(2), size=(2, 3))
+    W2 = legacy.uniform(-np.sqrt(2), np.sqrt(2), size=(3, 1))
+    out.append(("`np.random.seed(0)`, then\n`np.random.uniform(-√2, √2, size=(2, 3))` for $W_1$ and "
+                "`np.random.uniform(-√2, √2, size=(3, 1))`\nfor $W_2$",
+                np.max(np.abs(W1 - ns["W1_fixed"])) <= 5e-9 and np.max(np.abs(W2 - ns["W2_fixed"])) <= 5e-9))
+    out.append((r"$\sqrt 2 = \sqrt{6/(2 + 1)}$", True))
+    y_hat = ns["Y_hat"][:, 0]
+    text = re.search(r"\\hat Y \\approx \(([^)]*)\)", cell("cell-012").source).group(1)
+    stated = [float(v) for v in text.replace(r"\ ", "").split(",")]
+    out.append((text, np.array_equal(np.round(y_hat, 8), stated)))
+    out.append(("Typed in to 8 decimals", all(len(f"{w:.10f}".rstrip("0").split(".")[1]) <= 8
+                                                for w in np.concatenate([ns["W1_fixed"].ravel(), ns["W2_fixed"].ravel()]))))
+    out.append(("match\nthese to 8 decimals", "tol=1e-7" in cell("test_forward_xor").source))
+    out.append(("every input gets a probability of at least 0.5 (exactly 0.5 for $(0, 0)$,\nwhose every $Z$ is 0), "
+                "so the network predicts 1 for all four, $(0, 0)$ and $(1, 1)$ included",
+                np.all(y_hat >= 0.5) and y_hat[0] == 0.5 and np.all(ns["Z1"][0] == 0)))
+    # Section 4: ReLU at 0, overflow of exp.
+    out.append(("slope jumps from 0 to 1); any value from 0 to 1", True))
+    out.append(("this course takes **0**", np.all(ns["relu_backward"](np.zeros((1, 3)), np.ones((1, 3))) == 0)))
+    out.append(("the input $(0, 0)$ every $Z$ of a layer whose biases are 0 is exactly 0",
+                np.all(ns["Layer"](2, 5, ns["RELU"], np.random.default_rng(3)).forward(X[:1]) == 0)))
+    with np.errstate(over="ignore"):
+        out.append(("overflows for $z$ above about 709.8 (the largest float64 is about $1.8 \\cdot 10^{308}$)",
+                    np.isfinite(np.exp(709.78)) and np.isinf(np.exp(709.79))
+                    and f"{np.finfo(np.float64).max:.1e}" == "1.8e+308"))
+    out.append(("$e^0 = 1$", True))
+    # Section 5.
+    out.append(("`backward_delta` is step 2 alone", True))
+    # Section 8.
+    out.append(("(σ(40) already rounds to\n1)", course_sigmoid(np.array(40.0)) == 1.0 and 1 / (1 + np.exp(-40.0)) == 1.0))
+    out.append((r"anywhere from $10^{-15}$ to $10^{-6}$ (we use $10^{-12}$; much below $10^{-16}$, $1 - \varepsilon$"
+                "\nrounds to 1",
+                1.0 - 1e-15 < 1.0 and 1.0 - 1e-16 < 1.0 and 1.0 - 1e-17 == 1.0 and "1e-12" in cell("training").source))
+    params, X_r, Y_r = random_problem(np.random.default_rng(2), n=11, n_out=3)
+    full = ns["cross_entropy"](network(ns, params).forward(X_r), Y_r)
+    out.append(("With a learning rate of 0 the weights never move, so every entry of the history is then\n"
+                "exactly the loss on the whole data set, whatever the batch size",
+                all(np.allclose(ns["train"](network(ns, params), X_r, Y_r, 2, 0.0, batch, 1), full, rtol=1e-12, atol=0)
+                    for batch in (None, 1, 3, 4, 11, 20))))
+    # XOR, learned; dead starts.
+    out.append(("full batch, learning rate 0.5, 1 000 epochs", len(ns["xor_history"]) == 1000
+                and "lr=0.5" in cell("cell-039").source and "batch_size" not in cell("cell-039").source))
+    out.append(("seeded with 0 and 1", "default_rng(0)" in cell("cell-039").source
+                and "default_rng(1)" in cell("cell-039").source))
+    out.append(("this start learns XOR", np.all(xor_model.predict(X) == Y[:, 0])))
+    r = 0.7
+    out.append(("gives the same weights up to rounding",
+                np.max(np.abs(np.random.default_rng(4).uniform(-r, r, size=(3, 5))
+                              - r * (2 * np.random.default_rng(4).random((3, 5)) - 1))) < 1e-15))
+    hidden = ns["hidden"]
+    dead_start = X @ dead_start_weights()
+    out.append(("Columns 2 and 3 are still all zeros after 1 000 epochs",
+                np.all(hidden[:, 1:] == 0) and np.any(hidden[:, 0] > 0) and len(ns["dead_history"]) == 1000
+                and np.all(dead_start[:, 1:] <= 0)))
+    out.append(("about 0.5 for every input and a loss of about $\\ln 2$",
+                np.all(np.abs(ns["dead_model"].forward(X) - 0.5) < 0.01) and abs(ns["dead_history"][-1] - np.log(2)) < 1e-3))
+    counts = xor_counts()
+    out.append(("for $s = 0, 1, \\dots, 19$ (drawn as in the XOR run above), only 8 learn XOR within 1 000 epochs",
+                counts["plain"] == 8))
+    out.append(("seeds 0 and 1 of that run", True))
+    out.append(("with **8 hidden neurons** instead of 3, all 20 learn XOR (some neurons die",
+                counts["wide"] == 20 and counts["wide dead"] > 0))
+    out.append(("the next seeds, 20 and 23, still get stuck", counts["wide next"] == [False, True, True, False]))
+    out.append(("**biases started at 0.1** instead of 0", True))
+    out.append(("active side at $(0, 0)$, 17 learn it", counts["bias"] == 17))
+    out.append(("whose slope below 0 is 0.01 instead of 0", True))
+    out.append(("completely dead, 13 learn it", counts["leaky"] == 13))
+    # Section 9: the data.
+    digits = ns["digits"]
+    _, y_all = mnist.load_mnist_subset_raw()
+    out.append((r"$28 \times 28$ grey-scale pictures of handwritten digits, 0 to 9",
+                digits.X_train.shape[1] == 28 * 28 and set(np.unique(digits.y_train)) == set(range(10))))
+    out.append(("a row of 784 pixel values scaled to $[0, 1]$",
+                digits.X_train.min() == 0 and digits.X_train.max() == 1 and digits.X_train.shape[1] == 784))
+    out.append(("**5 000-image subset**", len(y_all) == 5000))
+    out.append(("500 images per digit", np.all(np.bincount(y_all) == 500)))
+    out.append(("4 000\ntraining and 1 000 test images", len(digits.y_train) == 4000 and len(digits.y_test) == 1000))
+    out.append(("The network: 784 inputs", digits_shapes[0][0] == 784))
+    out.append(("output layer of 10 neurons", digits_shapes[-1][1] == 10))
+    out.append(("(label 3 becomes `[0, 0, 0, 1, 0, 0, 0, 0, 0, 0]`)",
+                ns["one_hot"](np.array([3]), 10).tolist() == [[0, 0, 0, 1, 0, 0, 0, 0, 0, 0]]))
+    out.append(("at least 90 % accuracy on the 1 000 held-out test images", "0.90" in cell("test_digits_accuracy").source
+                and len(digits.y_test) == 1000))
+    fit_source = cell("digits").source
+    accuracies = digits_accuracies(range(20))
+    out.append(("64 hidden neurons, learning rate 0.1, mini-batches of 32 and\n10 epochs: for every seed from 0 to 19 "
+                "these reach between 91 % and 93 % on the test images",
+                "64, RELU" in fit_source and "epochs=10, lr=0.1, batch_size=32" in fit_source
+                and min(accuracies) >= 0.91 and max(accuracies) <= 0.93))
+    out.append(("recognise at least 90 % of unseen digits", min(accuracies) >= 0.90))
+    return out
+
+
+# Numbers in the text that are not measurements: names of exercises, sections and layers, shapes
+# and sizes in the formulas and the code, the constants of the formulas being derived (checked by
+# the finite-difference tests), and years of the papers cited.
+STRUCTURE = [
+    r"\\sqrt\{6/\(n_\\text\{in\} \+ n_\\text\{out\}\)\}", r"\\sqrt\{6/n_\\text\{in\}\}",  # the rules
+    r"`[^`]*`",                                            # code
+    r"\^\{[^{}]*\}", r"\^\w", r"_\{[^{}]*\}", r"_\w",      # super- and subscripts
+    r"\\[td]?frac\{[^{}]*\}\{[^{}]*\}", r"\\[td]?frac\w\w", r"\\sqrt\{6/[^{}]*\}",
+    r"^#+ \d+\.", r"^\d+\. ", r"Exercises? \d+( and \d+)?", r"Lecture \d+", r"section \d+", r"layer \d+",
+    r"\((19|20)\d\d\)",                                    # years of the papers cited
+    r"\(1\s*-\s*", r"1\s*-\s*\\", r"1-\\hat", r"1-y", r"\(1 - \\sigma", r"\(z\) > 0", r"\[z > 0\]", r"\[Z > 0\]",
+    r"\[Z_2 > 0\]", r"Z_2 \\le 0", r"> 0", r"= 0", r"= 1\$", r"\[0, 1\]", r"\[k=j\]", r"\[k = j\]",
+    r"\(N, 1\)", r"y_\{ik\} = 1", r"n v = 1", r"v = 1", r"mean square is 1", r"mean square 1",
+    r"\bof order 1\b", r"is 1 when exactly one of its two inputs is 1", r"the two 1s from the two 0s",
+    r"class 1 when", r"\\ge 0\.5", r"mean 0", r"\bplus 0\b", r"2/n_\\text\{in\}", r"6/n_\\text\{in\}",
+    r"\\tfrac12", r"factor ½", r"½", r"r\^2/3", r"2/\(n_\\text\{in\} \+ n_\\text\{out\}\)",
+    r"v = \\frac\{2\}\{n_\\text\{in\} \+ n_\\text\{out\}\}", r"\\frac\{6\}\{n_\\text\{in\} \+ n_\\text\{out\}\}",
+    r"one sigmoid output", r"\bto 1\b", r"rounds to 1", r"instead of 1",
+    r"the derivative at exactly 0 is 0", r"\$\(0, 0\)\$", r"\$\(1, 1\)\$",
+    r"2-3-1",                                              # the XOR network's name (its shapes: facts)
+    r"\\approx 1\$", r"\\max\([^)]*\)", r"\\log 0", r"\\le 0", r"0 \\cdot", r"exactly 1\b", r"s \+ 1",
+    r"\b(is|are|at|to|of|near|around|outputs|exactly|start at|starts at) 0\b",
+]
+
+
+def test_every_number_in_the_text_is_computed():
+    text = markdown_text()
+    found = facts()
+    missing = [fragment for fragment, _ in found if fragment not in text]
+    wrong = [fragment for fragment, holds in found if not holds]
+    assert not missing, f"the text no longer says: {missing}"
+    assert not wrong, f"the code does not bear these out: {wrong}"
+    for fragment, _ in found:
+        text = text.replace(fragment, " ")
+    for pattern in STRUCTURE:
+        text = re.sub(pattern, " ", text, flags=re.MULTILINE)
+    left = [text[max(0, m.start() - 40):m.end() + 20] for m in re.finditer(r"\d", text)]
+    assert not left, f"numbers in the text that no test computes: {left}"
+
+
+EXERCISE = re.compile(r"^### Exercise (\d+) — (.+) \((graded|manually graded)\)$", flags=re.MULTILINE)
+
+
+def test_exercises_are_numbered_in_order_and_references_exist():
+    numbers, kinds, owner, current = [], {}, {}, None
+    for c in lecture().cells:
+        if c.cell_type == "markdown":
+            for m in EXERCISE.finditer(c.source):
+                current = int(m.group(1))
+                numbers.append(current)
+                kinds[current] = m.group(3)
+            assert not re.search(r"^#+ .*Exercise(?! \d+ — .+ \((graded|manually graded)\)$)", c.source,
+                                 flags=re.MULTILINE), "an exercise heading not in the course's form"
+        meta = nbgrader_meta(c)
+        if meta.get("grade") or meta.get("solution"):
+            assert current is not None, f"{meta['grade_id']} comes before any exercise"
+            owner.setdefault(current, []).append(c)
+    assert numbers == list(range(1, len(numbers) + 1))
+    for n in numbers:
+        answers = [c for c in owner.get(n, []) if nbgrader_meta(c).get("solution")]
+        assert answers, f"Exercise {n} has no answer cell"
+        written = [c for c in answers if c.cell_type == "markdown"]
+        assert bool(written) == (kinds[n] == "manually graded"), n
+        if kinds[n] == "graded":
+            assert any(is_test(c) for c in owner[n]), f"Exercise {n} has no test cell"
+    text = markdown_text()
+    for m in re.finditer(r"Exercises? (\d+)(?: and (\d+))?", text):
+        assert all(int(g) in numbers for g in m.groups() if g), m.group(0)
+    sections = {int(n) for n in re.findall(r"^## (\d+)\.", text, flags=re.MULTILINE)}
+    assert sorted(sections) == list(range(1, len(sections) + 1))
+    for m in re.finditer(r"section (\d+)", text):
+        assert int(m.group(1)) in sections, m.group(0)
+
+
+def test_written_questions_sit_above_their_answer_cells():
+    cells = lecture().cells
+    released = read(RELEASE / NOTEBOOK.parent.name / NOTEBOOK.name)
+    written = 0
+    for index, c in enumerate(cells):
+        meta = nbgrader_meta(c)
+        if c.cell_type != "markdown" or not meta.get("solution"):
+            continue
+        written += 1
+        lines = c.source.strip().splitlines()
+        assert lines[0] == MARKERS[0] and lines[-1] == MARKERS[1] and len(lines) > 2, meta["grade_id"]
+        question = cells[index - 1]
+        qmeta = nbgrader_meta(question)
+        assert question.cell_type == "markdown" and qmeta.get("locked") and not qmeta.get("grade")
+        assert EXERCISE.search(question.source) and "manually graded" in question.source
+        assert "cell below" in question.source
+        answer = next(r for r in released.cells if nbgrader_meta(r).get("grade_id") == meta["grade_id"])
+        assert answer.source.strip() == "YOUR ANSWER HERE"
+    assert written == 2
+
+
+def test_conventions_are_stated_at_the_top():
+    top = lecture().cells[0].source
+    conventions = top[top.index("**Conventions"):]
+    for phrase in ["One example per row", "**Biases** are vectors of shape $(n_\\text{out},)$",
+                   "**The loss is averaged**", "**Losses take the prediction first**", "`cross_entropy(Y_hat, Y)`",
+                   r"**The error signal** of a layer is $\delta = \partial J/\partial Z$", "`delta`"]:
+        assert phrase in conventions, phrase
+    # and the code keeps them: one row per example, delta for dJ/dZ, prediction first
+    assert "def cross_entropy(Y_hat, Y):" in cell("training").source
+    assert "def backward_delta(self, delta):" in cell("layer").source
+    assert "delta = (self.Y_hat - Y) / Y.shape[0]" in cell("nn").source
+
+
+def test_every_test_cell_passes_on_the_model_answers():
+    ns = reference()
+    tests = [c for c in lecture().cells if is_test(c)]
+    assert len(tests) == 17
+    for c in tests:
+        run_cells([c], ns)
+
+
+def test_xor_test_trains_from_a_start_that_learns_with_margin():
+    """test_xor_learned fixes its starting weights, so its target does not depend on how a student
+    draws Glorot weights; from that start the model answer learns XOR with a wide margin, and so it
+    does for other learning rates around the one used (a slightly different but correct train)."""
+    ns = run_cells([cell("test_xor_learned")], reference())
+    X, Y = ns["X_xor"], ns["Y_xor"]
+    assert np.max(np.abs(ns["_model"].forward(X) - Y)) < 0.05
+    start = np.random.default_rng(0)
+    W1 = start.uniform(-np.sqrt(6 / 5), np.sqrt(6 / 5), size=(2, 3))
+    W2 = start.uniform(-np.sqrt(6 / 4), np.sqrt(6 / 4), size=(3, 1))
+    for lr in (0.3, 0.4, 0.45, 0.55, 0.6, 0.7):
+        model = network(ns, {"W1": W1, "b1": np.zeros(3), "W2": W2, "b2": np.zeros(1)}, hidden="RELU")
+        ns["train"](model, X, Y, 1000, lr)
+        assert np.max(np.abs(model.forward(X) - Y)) < 0.1, lr
+
+
+def test_digits_target_holds_for_other_ways_of_drawing_the_weights():
+    """The suggested settings also reach the target when glorot_uniform draws its numbers in
+    another order, or when both layers share one generator (both allowed by the text)."""
+    def transposed(fan_in, fan_out, rng):
+        r = np.sqrt(6.0 / (fan_in + fan_out))
+        return rng.uniform(-r, r, size=(fan_out, fan_in)).T
+
+    assert min(digits_accuracies([0, 1], glorot=transposed)) >= 0.905
+    ns = reference()
+    shared = ns["digits"]
+    rng = np.random.default_rng(7)
+    model = ns["NN"]([ns["Layer"](784, 64, ns["RELU"], rng), ns["Layer"](64, 10, ns["SOFTMAX"], rng)])
+    ns["train"](model, shared.X_train, ns["one_hot"](shared.y_train, 10), epochs=10, lr=0.1, batch_size=32, seed=7)
+    assert np.mean(model.predict(shared.X_test) == shared.y_test) >= 0.905
+
+
+def test_the_classmates_mask_broadcasts_and_drops_the_relu_derivative():
+    """Exercise 7's model answer: (delta3 @ W3.T) * (X4 > 0) runs without complaint, the mask is all
+    ones, and the gradients it gives fail a finite-difference check that the right ones pass."""
+    ns = reference()
+    rng = np.random.default_rng(5)
+    n, sizes = 6, (3, 5, 4, 1)
+    p = {}
+    for k in (1, 2, 3):
+        p[f"W{k}"], p[f"b{k}"] = rng.normal(size=(sizes[k - 1], sizes[k])), rng.normal(size=sizes[k]) * 0.5
+    X = rng.normal(size=(n, 3))
+    Y = rng.integers(0, 2, size=(n, 1)).astype(float)
+    acts = [np.tanh, lambda z: np.maximum(z, 0.0), course_sigmoid]
+
+    def loss(**q):
+        A = X
+        for k in (1, 2, 3):
+            A = acts[k - 1](A @ q[f"W{k}"] + q[f"b{k}"])
+        return ns["cross_entropy"](A, Y)
+
+    X2 = np.tanh(X @ p["W1"] + p["b1"])
+    Z2 = X2 @ p["W2"] + p["b2"]
+    X3 = np.maximum(Z2, 0.0)
+    X4 = course_sigmoid(X3 @ p["W3"] + p["b3"])
+    delta3 = (X4 - Y) / n
+    assert X4.shape == (n, 1) and np.all(X4 > 0) and np.any(Z2 <= 0)
+    wrong = (delta3 @ p["W3"].T) * (X4 > 0)                      # no error: broadcasting
+    assert wrong.shape == Z2.shape and np.array_equal(wrong, delta3 @ p["W3"].T)
+    right = (delta3 @ p["W3"].T) * (Z2 > 0)
+    numeric = numerical_gradients(loss, p)
+    assert np.allclose(X2.T @ right, numeric["W2"], rtol=1e-6, atol=1e-9)
+    assert not np.allclose(X2.T @ wrong, numeric["W2"], rtol=1e-3, atol=1e-6)
+    assert not np.allclose(wrong.sum(axis=0), numeric["b2"], rtol=1e-3, atol=1e-6)
+
+
+def test_cross_entropy_test_accepts_every_epsilon_the_text_allows():
+    """Section 8 leaves ε free from 1e-15 to 1e-6: the test cell accepts all of them, and fails an
+    ε so small that the upper clip does nothing."""
+    def with_eps(eps):
+        return cell("training").source.replace("np.clip(Y_hat, 1e-12, 1 - 1e-12)", f"np.clip(Y_hat, {eps!r}, 1 - {eps!r})")
+
+    for eps in (1e-15, 1e-12, 1e-9, 1e-6):
+        ns = reference()
+        exec(with_eps(eps), ns)
+        run_cells([cell("test_cross_entropy")], ns)
+    ns = reference()
+    exec(with_eps(1e-17), ns)
+    with pytest.raises(AssertionError):
+        run_cells([cell("test_cross_entropy")], ns)
+
+
+def test_the_own_words_replace_the_seeds_phrasing():
+    text = markdown_text()
+    assert "original" not in text and "The same reading holds" not in text
+    assert "Fully connected layer" not in cell("nn").source

@@ -25,6 +25,7 @@ def wrong(name, edits, exercise, why):
 
 GLOROT = ("test_glorot",)
 LAYER_BACKWARD = ("test_layer_backward",)
+TRAIN = ("test_train",)
 
 TAMPER = '''
 np.allclose = lambda *a, **k: True
@@ -185,6 +186,122 @@ def fit_digits(X, y, seed=0):
     return model, history
 '''
 
+ALT_TABLE = '''
+import itertools
+
+
+def xor_truth_table():
+    X = np.array(list(itertools.product([0.0, 1.0], repeat=2)))
+    Y = np.logical_xor(X[:, 0], X[:, 1]).astype(float).reshape(-1, 1)
+    return X, Y
+'''
+
+ALT_ACTIVATIONS_HEAVISIDE = '''
+def relu(Z):
+    return np.clip(Z, 0.0, None)
+
+
+def relu_backward(Z, grad):
+    return grad * np.heaviside(Z, 0.0)          # step function, 0 at exactly 0
+
+
+def sigmoid_backward(Z, grad):
+    S = sigmoid(Z)
+    return grad * (S - S ** 2)
+
+
+def softmax(Z):
+    shifted = Z - Z.max(axis=-1, keepdims=True)
+    return np.exp(shifted) / np.exp(shifted).sum(axis=-1, keepdims=True)
+
+
+def softmax_backward(Z, grad):
+    S = softmax(Z)
+    inner = np.einsum("nk,nk->n", grad, S)[:, None]
+    return S * grad - S * inner
+'''
+
+ALT_NN_BRACKETS = '''
+class NN:
+    def __init__(self, layers):
+        self.layers = list(layers)
+
+    def __repr__(self):
+        out = ""
+        for k, layer in enumerate(self.layers):
+            out += f"[{k + 1}/{len(self.layers)}] {layer.activation.name:<8} W{layer.W.shape} b{layer.b.shape}\\n"
+        out += f"total: {sum(l.W.size for l in self.layers) + sum(l.b.size for l in self.layers)} parameters"
+        return out
+
+    def forward(self, X):
+        A = X
+        for layer in self.layers:
+            A = layer.forward(A)
+        self.Y_hat = A
+        return self.Y_hat
+
+    def predict(self, X):
+        P = self.forward(X)
+        if P.shape[1] > 1:
+            return np.argmax(P, axis=1)
+        return (P.ravel() >= 0.5).astype(int)
+
+    def backward(self, Y):
+        grad = self.layers[-1].backward_delta((self.Y_hat - Y) / len(Y))
+        for layer in self.layers[-2::-1]:
+            grad = layer.backward(grad)
+        return grad
+'''
+
+ALT_TRAINING_SLICES = '''
+def cross_entropy(Y_hat, Y):
+    P = np.where(Y_hat < 1e-9, 1e-9, np.where(Y_hat > 1 - 1e-9, 1 - 1e-9, Y_hat))
+    N = len(Y)
+    if Y.shape[1] == 1:
+        return -float(np.sum(Y * np.log(P) + (1 - Y) * np.log(1 - P))) / N
+    return -float(np.einsum("nk,nk->", Y, np.log(P))) / N
+
+
+def train_step(model, X, Y, lr):
+    loss = cross_entropy(model.forward(X), Y)
+    model.backward(Y)
+    for layer in model.layers:
+        layer.W = layer.W - lr * layer.dW
+        layer.b = layer.b - lr * layer.db
+    return loss
+
+
+def train(model, X, Y, epochs, lr, batch_size=None, seed=0):
+    rng = np.random.default_rng(seed)
+    if batch_size is None:
+        batch_size = len(X)
+    history = []
+    for _ in range(epochs):
+        index = np.arange(len(X))
+        rng.shuffle(index)
+        Xs, Ys = X[index], Y[index]
+        losses, sizes = [], []
+        for start in range(0, len(X), batch_size):
+            xb, yb = Xs[start:start + batch_size], Ys[start:start + batch_size]
+            losses.append(train_step(model, xb, yb, lr))
+            sizes.append(len(xb))
+        history.append(float(np.dot(losses, sizes) / sum(sizes)))
+    return history
+'''
+
+ALT_DIGITS_SMALL = '''
+def one_hot(y, n_classes):
+    return np.eye(n_classes)[y]
+
+
+def fit_digits(X, y, seed=0):
+    hidden = 32
+    layers = [Layer(784, hidden, RELU, np.random.default_rng([seed, 1])),
+              Layer(hidden, 10, SOFTMAX, np.random.default_rng([seed, 2]))]
+    model = NN(layers)
+    return model, train(model, X, one_hot(y, 10), 12, 0.2, 20, seed)
+'''
+
 # ---- the catalogue -------------------------------------------------------------------------
 
 VARIANTS = [
@@ -248,7 +365,7 @@ VARIANTS = [
           _edit("nn", "delta = (self.Y_hat - Y) / Y.shape[0]", "delta = self.Y_hat - Y"),
           ("test_nn_backward",), "δ of the summed loss, not of the mean loss"),
     wrong("nn_summary_without_total",
-          _edit("nn", 'lines.append(f"Total parameters: {total}")', "pass"),
+          _edit("nn", 'lines.append(f"parameters: {sum(layer.W.size + layer.b.size for layer in self.layers)}")', "pass"),
           ("test_nn_summary",), "summary without the number of parameters"),
     # Training
     wrong("cross_entropy_summed",
@@ -265,6 +382,50 @@ VARIANTS = [
     wrong("tamper_with_numpy",
           {"layer": TAMPER}, LAYER_BACKWARD,
           "averages twice and replaces np.allclose / assert_allclose to hide it"),
+    # Exact answers the tests did not check before
+    wrong("xor_table_or",
+          _edit("xor_truth_table", "Y = np.array([[0], [1], [1], [0]], dtype=float)",
+                "Y = np.array([[0], [1], [1], [1]], dtype=float)"),
+          ("test_xor_truth_table",), "the OR table instead of XOR"),
+    wrong("relu_derivative_one_at_zero",
+          _edit("activations", "return grad * (Z > 0)", "return grad * (Z >= 0)"),
+          ("test_relu",), "ReLU derivative 1 at exactly 0, where the docstring says 0"),
+    wrong("cross_entropy_without_upper_clip",
+          _edit("training", "P = np.clip(Y_hat, 1e-12, 1 - 1e-12)", "P = np.clip(Y_hat, 1e-12, None)"),
+          ("test_cross_entropy",), "clips only at 0: ŷ = 1 gives inf or nan"),
+    wrong("summary_numbered_from_0",
+          _edit("nn", "enumerate(self.layers, start=1)", "enumerate(self.layers)"),
+          ("test_nn_summary",), "layers numbered from 0"),
+    wrong("summary_numbered_from_2",
+          _edit("nn", "enumerate(self.layers, start=1)", "enumerate(self.layers, start=2)"),
+          ("test_nn_summary",), "layers numbered from 2"),
+    wrong("train_unweighted_mean_of_batches",
+          {"training": _CELLS["training"].replace("train_step(model, X[rows], Y[rows], lr) * len(rows)",
+                                                  "train_step(model, X[rows], Y[rows], lr)")
+                                         .replace("history.append(total / n)", "history.append(total / -(-n // size))")},
+          TRAIN, "history: plain mean of the batch losses, a short last batch weighs as much as a full one"),
+    wrong("train_batch_loss_divided_by_batch_size",
+          _edit("training", "train_step(model, X[rows], Y[rows], lr) * len(rows)",
+                "train_step(model, X[rows], Y[rows], lr) / len(rows)"),
+          TRAIN, "batch losses divided by the batch size instead of weighted by it"),
+    wrong("train_total_starts_at_1",
+          _edit("training", "total = 0.0", "total = 1.0"),
+          TRAIN, "the epoch's total starts at 1"),
+    wrong("train_batches_start_at_row_1",
+          _edit("training", "for start in range(0, n, size):", "for start in range(1, n, size):"),
+          TRAIN, "batches start at row 1: one row is skipped every epoch"),
+    wrong("train_drops_the_short_batch",
+          _edit("training", "for start in range(0, n, size):", "for start in range(0, n - size + 1, size):"),
+          TRAIN, "the last, shorter batch is never used"),
+    wrong("train_never_shuffles",
+          _edit("training", "order = rng.permutation(n)", "order = np.arange(n)"),
+          TRAIN, "rows in the same order every epoch (the seed does nothing)"),
+    wrong("train_ignores_its_seed",
+          _edit("training", "rng = np.random.default_rng(seed)", "rng = np.random.default_rng()"),
+          TRAIN, "an unseeded generator: two runs with one seed differ"),
+    wrong("train_history_after_the_epoch",
+          _edit("training", "history.append(total / n)", "history.append(cross_entropy(model.forward(X), Y))"),
+          TRAIN, "records the loss after the epoch, not the batch losses before each step"),
     # Correct alternatives
     Variant("alternative_glorot_forward_activations", NB,
             {"glorot": ALT_GLOROT, "forward_xor": ALT_FORWARD, "activations": ALT_ACTIVATIONS},
@@ -273,4 +434,9 @@ VARIANTS = [
             wrong=False, why="per-example outer products, einsum, index loop, other summary format"),
     Variant("alternative_training_and_digits", NB, {"training": ALT_TRAINING, "digits": ALT_DIGITS},
             wrong=False, why="log1p loss, while-loop batching, 100 hidden units, one shared rng"),
+    Variant("alternative_table_heaviside_brackets_slices", NB,
+            {"xor_truth_table": ALT_TABLE, "activations": ALT_ACTIVATIONS_HEAVISIDE, "nn": ALT_NN_BRACKETS,
+             "training": ALT_TRAINING_SLICES, "digits": ALT_DIGITS_SMALL},
+            wrong=False, why="itertools table, heaviside ReLU mask, '[1/2] relu W(2, 3)' summary, eps 1e-9, "
+                             "shuffled copies and np.dot weighting, 32 hidden units for 12 epochs"),
 ]
