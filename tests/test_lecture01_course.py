@@ -41,3 +41,385 @@ def test_explorer_shows_the_loss_and_follows_the_sliders(recwarn):
     assert label.value == "<b>loss = 1444.35</b>"   # the reference loss at all-ones parameters
     sliders[3].value = 0.0
     assert label.value != "<b>loss = 1444.35</b>"
+
+
+# --- The notebook itself: its numbers, its training targets, the names it asks for ---------------
+
+import ast  # noqa: E402
+import contextlib  # noqa: E402
+import functools  # noqa: E402
+import io  # noqa: E402
+import re  # noqa: E402
+import warnings  # noqa: E402
+
+from scipy.optimize import minimize  # noqa: E402
+
+from course.activations import sigmoid  # noqa: E402
+from course.grading.names import CellNames  # noqa: E402
+from tests.course_repo import REPO, SOURCE, nbgrader_meta, read  # noqa: E402
+
+NOTEBOOK = SOURCE / "01_credit_regression" / "credit_regression.ipynb"
+MARKERS = ("### BEGIN SOLUTION", "### END SOLUTION")
+# The cells whose code the checks below run: the data, the instructor's helpers and the model
+# answers of every exercise that defines a function (nothing that trains, plots or tests).
+REFERENCE_CELLS = ("setup", "cell-004", "cell-007", "one_neuron_gradients", "train_one_neuron", "cell-020",
+                   "forward", "gradients", "gradient_descent", "init_params", "classifier",
+                   "classifier_gradients")
+# Starting networks over which every training target must hold (Exercises 8 and 9).
+SEEDS = range(20)
+
+
+@functools.lru_cache(maxsize=None)
+def lecture():
+    return read(NOTEBOOK)
+
+
+def cell(key):
+    """The cell with this nbgrader grade_id or, failing that, this cell id."""
+    found = [c for c in lecture().cells if nbgrader_meta(c).get("grade_id") == key] or \
+            [c for c in lecture().cells if c.get("id") == key]
+    assert len(found) == 1, key
+    return found[0]
+
+
+def solution(key):
+    source = cell(key).source
+    return source[source.index(MARKERS[0]) + len(MARKERS[0]):source.index(MARKERS[1])]
+
+
+def markdown():
+    return [c for c in lecture().cells if c.cell_type == "markdown"]
+
+
+@functools.lru_cache(maxsize=None)
+def reference():
+    """The namespace after the REFERENCE_CELLS of the source notebook have run."""
+    space = {"__name__": "credit_regression"}
+    with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
+        warnings.simplefilter("ignore")
+        for key in REFERENCE_CELLS:
+            exec(compile(cell(key).source, f"{NOTEBOOK.name} {key}", "exec"), space)
+    plt.close("all")
+    return space
+
+
+def calls(source, function):
+    """[(positional literals, {keyword: literal})] of the calls to ``function`` in ``source``."""
+    out = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Call) and getattr(node.func, "id", None) == function:
+            out.append(([ast.literal_eval(a) if isinstance(a, ast.Constant) else None for a in node.args],
+                        {k.arg: ast.literal_eval(k.value) for k in node.keywords if isinstance(k.value, ast.Constant)}))
+    return out
+
+
+def targets(test_key):
+    """The bounds of the check_at_most calls of a test cell, in order of appearance."""
+    found = [node for node in ast.walk(ast.parse(cell(test_key).source)) if isinstance(node, ast.Call)
+             and getattr(node.func, "attr", None) == "check_at_most" and isinstance(node.args[2], ast.Constant)]
+    return [float(node.args[2].value) for node in sorted(found, key=lambda n: (n.lineno, n.col_offset))]
+
+
+def thousands(n, tex=True):
+    """4000 -> '4\\,000' (in formulas) or '4 000' (in prose)."""
+    return f"{n:,}".replace(",", "\\," if tex else " ")
+
+
+def tex_power(lr):
+    """5e-4 -> '5 \\cdot 10^{-4}'."""
+    mantissa, exponent = f"{lr:e}".split("e")
+    mantissa = f"{float(mantissa):g}"
+    return (f"{mantissa} \\cdot " if mantissa != "1" else "") + f"10^{{{int(exponent)}}}"
+
+
+@functools.lru_cache(maxsize=None)
+def graded_trainings():
+    """What Exercises 8 and 9 prescribe, read from the model answers and the test cells:
+    [(answer grade_id, label, features, hidden neurons, learning rate, iterations, target)]."""
+    out = []
+    for answer, test, features in [("fit_five", "test_fit_five", ["limit"]),
+                                   ("fit_two_features", "test_fit_two_features", ["income", "limit"])]:
+        runs = calls(solution(answer), "gradient_descent")
+        inits = calls(solution(answer), "init_params")
+        bounds = targets(test)
+        assert len(runs) == len(inits) == len(bounds), answer
+        for (_, kw), (args, _), bound in zip(runs, inits, bounds):
+            out.append((answer, f"{answer}, H={args[1]}", features, args[1], kw["lr"], kw["n_iter"], bound))
+    return out
+
+
+def final_loss(X, Y, params):
+    return float(reference()["loss"](reference()["forward"](X, *params)[2], Y))
+
+
+@functools.lru_cache(maxsize=None)
+def sweep():
+    """{label: (final losses, whether every loss history only went down)} of the model answer,
+    trained as the exercise prescribes from init_params with every seed in SEEDS.
+
+    The exercise fixes the distribution of the starting values (every entry standard normal) and
+    leaves the order of the draws free; another order gives other draws from the same
+    distribution, which is what the other seeds are."""
+    ns = reference()
+    Y = ns["Y"]
+    out = {}
+    for _, label, features, hidden, lr, n_iter, _ in graded_trainings():
+        X = ns["df"][features].to_numpy()
+        finals, falling = [], True
+        for seed in SEEDS:
+            start = ns["init_params"](len(features), hidden, np.random.default_rng(seed))
+            *params, losses = ns["gradient_descent"](X, Y, *start, lr=lr, n_iter=n_iter)
+            finals.append(final_loss(X, Y, params))
+            history = np.array(losses + [finals[-1]])
+            falling &= bool(np.all(np.diff(history) <= 1e-9 * history[:-1]))
+        out[label] = (np.array(finals), falling)
+    return out
+
+
+@functools.lru_cache(maxsize=None)
+def one_neuron_run():
+    """Exercise 2 as the cell after the answer runs it: (final loss, losses)."""
+    ns = reference()
+    (args, kw), = calls(cell("cell-017").source, "train_one_neuron")
+    w1, b1, w2, b2, losses = ns["train_one_neuron"](ns["x"], ns["y"], *args[2:], **kw)
+    return float(ns["sum_of_squares"](ns["predict_one_neuron"](ns["x"], w1, b1, w2, b2), ns["y"])), losses
+
+
+@functools.lru_cache(maxsize=None)
+def best_one_neuron_fit():
+    """The smallest loss of the one-neuron network, from many starts: (loss, parameters)."""
+    ns = reference()
+    x, y = ns["x"], ns["y"]
+
+    def loss(p):
+        return float(ns["sum_of_squares"](ns["predict_one_neuron"](x, *p), y))
+
+    def grad(p):
+        return np.array(ns["one_neuron_gradients"](x, y, *p), dtype=float)
+
+    rng = np.random.default_rng(0)
+    starts = [np.full(4, 2.0), np.ones(4)] + [rng.normal(scale=2.0, size=4) for _ in range(12)]
+    best = min((minimize(loss, s, jac=grad, method="BFGS", options={"gtol": 1e-8}) for s in starts),
+               key=lambda r: r.fun)
+    return best.fun, best.x
+
+
+def equal_start_run():
+    """The cell of Section 3 that trains three neurons from all-ones weights, run as it stands."""
+    space = dict(reference())
+    with contextlib.redirect_stdout(io.StringIO()):
+        exec(cell("cell-031").source, space)
+    return space
+
+
+def facts():
+    """[(fragment of the text, whether the notebook's code bears it out)]: every number the
+    lecture's markdown states, and a few statements about what the code does."""
+    ns = reference()
+    out = []
+    # The data.
+    out.append(("describes 400 credit-card holders", len(ns["df"]) == 400))
+    out.append(("all\n$m = 400$ examples", ns["x"].shape == (400,)))
+    # The reference loss (also asserted inside the notebook, to the last digits).
+    at_ones = float(ns["sum_of_squares"](ns["predict_one_neuron"](ns["x"], 1.0, 1.0, 1.0, 1.0), ns["y"]))
+    out.append(("With every parameter equal to 1 the loss is **1444.3526409019069**",
+                abs(at_ones - 1444.3526409019069) <= 1e-12 * 1444.3526409019069))
+    # The explorer: the sliders reach a loss below 100.
+    out.append(("Try to push the loss below 100", explorer_best() < 100))
+    # Exercise 2.
+    (args, kw), = calls(cell("cell-017").source, "train_one_neuron")
+    final, losses = one_neuron_run()
+    best, _ = best_one_neuron_fit()
+    target = targets("test_train_one_neuron")[0]
+    out.append((rf"from $w^{{(1)}} = b^{{(1)}} = w^{{(2)}} = b^{{(2)}} = {args[2]:g}$ with learning rate "
+                rf"${kw['lr']:g}$ and" + "\n" + rf"${thousands(kw['n_iter'])}$ iterations, the final loss must be "
+                rf"at most **{target:g}**", set(args[2:]) == {args[2]} and final <= target - 0.05))
+    out.append((f"network has a loss of about {best:.2f}", round(best, 2) == 98.11 and final >= best - 1e-9))
+    # Section 2: 3H + 1 parameters.
+    out.append(("That network has $3H + 1$\nparameters",
+                all(sum(np.size(p) for p in ns["init_params"](1, h, np.random.default_rng(h))) == 3 * h + 1
+                    for h in range(1, 8))))
+    # Exercises 8 and 9.
+    results = sweep()
+    (five,) = [t for t in graded_trainings() if t[0] == "fit_five"]
+    _, label, _, hidden, lr, n_iter, target = five
+    out.append((f"Train a network with **{hidden} hidden neurons**", True))
+    out.append((f"`init_params(1, {hidden}, rng)`", True))
+    out.append((rf"learning rate ${tex_power(lr)}$ for ${thousands(n_iter)}$ iterations", True))
+    out.append((f"**Target:** a loss of at most **{target:g}**; one neuron could not get below about {best:.2f}",
+                target < best and results[label][0].max() <= target - 1.0 and results[label][1]))
+    two = [t for t in graded_trainings() if t[0] == "fit_two_features"]
+    assert [t[3] for t in two] == [1, 2]
+    (lr,), (n_iter,), (target,) = ({t[k] for t in two} for k in (4, 5, 6))
+    out.append((rf"learning rate ${tex_power(lr)}$ and ${thousands(n_iter)}$ iterations each", True))
+    out.append((f"**Target:** a loss of at most **{target:g}** for each network",
+                all(results[t[1]][0].max() <= target - 0.3 and results[t[1]][1] for t in two)))
+    one, pair = (results[t[1]][0] for t in two)
+    out.append(("Two neurons usually end lower than one, but how much lower depends on the start",
+                np.mean(pair < np.median(one)) > 0.5 and np.ptp(pair) > 0.5))
+    # Exercise 10: the clip.
+    eps = 1e-12
+    confident_wrong = float(ns["cross_entropy"](np.array([[0.0]]), np.array([[1.0]])))
+    out.append((r"clip $P$ into $[\varepsilon, 1-\varepsilon]$ with" + "\n" + r"$\varepsilon = 10^{-12}$",
+                confident_wrong == pytest.approx(-np.log(eps), rel=1e-12)))
+    out.append((r"with the clipping above: $\varepsilon = 10^{-12}$ exactly", True))
+    return out
+
+
+def explorer_best():
+    """The loss the explorer shows with its sliders as close as they go to the best fit."""
+    _, params = best_one_neuron_fit()
+    box = one_neuron_explorer(reference()["x"], reference()["y"])
+    sliders = [w for row in box.children[:2] for w in row.children]
+    for slider, value in zip(sliders, params):
+        slider.value = float(np.clip(round(value / slider.step) * slider.step, slider.min, slider.max))
+    plt.close("all")
+    return float(re.search(r"loss = ([0-9.]+)", box.children[2].value).group(1))
+
+
+# Numbers in the text that are not measurements: names of lectures, exercises and sections, the
+# superscripts and subscripts of the notation, shapes, and the constants of the formulas.
+STRUCTURE = [
+    r"`[^`]*`",                                        # code: W1_5, init_params(2, 1, rng), ...
+    r"\^\{\(\d\)\}", r"_\{[^{}]*\}", r"_\d", r"\^\{-?\d+\}", r"\^\d",   # notation
+    r"\\delta\^\{\(\d\)\}",
+    r"^#+ \d+\.", r"^\d+\. ", r"Exercises? \d+( and \d+)?", r"Lectures? \d+", r"Sections? \d+(\s+and\s+\d+)?",
+    r"Section \d+", r"\(\d+, \d+\)", r"\((?:m|D|H|1|2), (?:m|D|H|1|2)\)",  # shapes
+    r"1/\(1\+e", r"\(1\s*-\s*", r"1\s*-\s*\\sigma", r"\\bigl\(1-", r"\(1-y\)", r"\(1 - Y_i\)",
+    r"\(0, 1\)", r"\\\{0, 1\\\}", r"i=1", r"labels 0/1", r"exactly 0 or 1", r"at 0\.5",
+    r"factor 2", r"the 2\b", r"2\(\\hat", r"= 2\(", r"3H \+ 1", r"\$D = 1\$",
+    r"mean 0", r"standard\s+deviation 1", r"start at 1", r"seed 0", r"\(seed 0\)",
+    r"P - Y", r"twice", r"\\log 0", r"around 0", r"= 1\$", r"[δZ]\d", r"2\(Ŷ",
+]
+
+
+def test_every_number_in_the_text_is_computed():
+    text = "\n\n".join(c.source for c in markdown())
+    found = facts()
+    missing = [fragment for fragment, _ in found if fragment not in text]
+    assert not missing, f"the text no longer says: {missing}"
+    wrong = [fragment for fragment, holds in found if not holds]
+    assert not wrong, f"the code does not bear these out: {wrong}"
+    for fragment, _ in found:
+        text = text.replace(fragment, " ")
+    for pattern in STRUCTURE:
+        text = re.sub(pattern, " ", text, flags=re.MULTILINE)
+    left = [text[max(0, m.start() - 40):m.end() + 20] for m in re.finditer(r"\d", text)]
+    assert not left, f"numbers in the text that no test computes: {left}"
+
+
+def test_the_code_says_what_the_text_says():
+    """The settings the text states are the ones the model answers use and the tests check."""
+    (args, kw), = calls(cell("cell-017").source, "train_one_neuron")
+    assert f"lr={kw['lr']}, n_iter={kw['n_iter']:_}" in cell("test_train_one_neuron").source
+    for answer, label, features, hidden, lr, n_iter, target in graded_trainings():
+        test = cell(f"test_{answer}").source
+        assert f"== {n_iter:_}" in test and f"one loss per iteration ({thousands(n_iter, tex=False)})" in test, label
+        assert f"{lr:.0e}".replace("e-0", "e-") in test, label   # the step the hidden test replays
+    assert "_eps = 1e-12" in cell("test_classifier").source
+    assert "np.clip(P, 1e-12, 1 - 1e-12)" in cell("classifier").source
+    assert "clipped to [1e-12, 1 − 1e-12]" in cell("classifier").source
+
+
+def test_training_targets_hold_from_every_start():
+    """Exercises 2, 8 and 9: the model answer meets each target with room to spare, from every
+    seed in SEEDS, and its loss only ever goes down (so the target is not met by luck)."""
+    final, losses = one_neuron_run()
+    assert final <= targets("test_train_one_neuron")[0] - 0.05
+    assert np.all(np.diff(losses) <= 0)
+    results = sweep()
+    for _, label, _, _, _, _, target in graded_trainings():
+        finals, falling = results[label]
+        assert len(finals) >= 20 and falling, label
+        margin = 1.0 if target > 50 else 0.3
+        assert finals.max() <= target - margin, (label, finals.max(), target)
+
+
+def test_equal_starts_stay_equal_to_the_last_bit():
+    assert "all start at 1" in cell("cell-030").source
+    assert "The three columns are identical, to the last bit" in cell("cell-032").source
+    space = equal_start_run()
+    W1, b1, W2 = space["W1_eq"], space["b1_eq"], space["W2_eq"]
+    assert W1.shape == (1, 3) and np.all(W1 == W1[:, :1]) and np.all(b1 == b1[:, :1]) and np.all(W2 == W2[0])
+    # ... and training changed them: this is not the start.
+    assert not np.all(W1 == 1.0)
+
+
+def test_floating_point_claims_of_the_classification_section():
+    text = cell("cell-046").source
+    assert "A probability can come out as exactly 0 or 1 in floating point" in text
+    assert r"$\log 0$ is $-\infty$ (with a warning)" in text
+    assert sigmoid(40.0) == 1.0 and sigmoid(-800.0) == 0.0
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        assert np.log(np.float64(0.0)) == -np.inf
+    assert any(issubclass(w.category, RuntimeWarning) for w in caught)
+
+
+def test_the_output_error_signal_of_the_classifier():
+    """δ2 = ∂L_CE/∂Z2 = P − Y, as Exercise 11 says (central differences of the one-example loss)."""
+    assert r"\delta_2 = \frac{\partial \mathcal L_{\text{CE}}}{\partial Z_2} = P - Y" in cell("cell-049").source
+    h = 1e-6
+    for z in np.linspace(-6, 6, 13):
+        for label in (0.0, 1.0):
+            def ce(t):
+                return -(label * np.log(sigmoid(t)) + (1 - label) * np.log(1 - sigmoid(t)))
+            assert (ce(z + h) - ce(z - h)) / (2 * h) == pytest.approx(sigmoid(z) - label, abs=1e-7)
+
+
+def test_cross_entropy_edges_are_the_documented_clip():
+    """The values the hidden test of Exercise 10 expects at the edges are the model answer's."""
+    ce = reference()["cross_entropy"]
+    eps = 1e-12
+    both = float(ce(np.array([[0.0], [1.0]]), np.array([[1.0], [0.0]])))
+    assert both == pytest.approx(-np.log(eps) - np.log(1 - (1 - eps)), rel=1e-12)
+    assert round(both, 2) == 55.26
+    # Another ε is off by more than the hidden test's tolerance (1e-4).
+    for other in (1e-10, 1e-11, 1.1e-12, 1e-13, 1e-15):
+        assert abs(-2 * np.log(other) - both) > 1e-4 * both
+
+
+def names_bound_by_solutions():
+    """{answer grade_id: names its solution region binds at the top level of the cell}."""
+    out = {}
+    for c in lecture().cells:
+        meta = nbgrader_meta(c)
+        if c.cell_type != "code" or not meta.get("solution") or MARKERS[0] not in c.source:
+            continue
+        start = c.source.index(MARKERS[0])
+        line_start = c.source.rfind("\n", 0, start) + 1
+        if c.source[line_start:start].strip() == "" and start == line_start:   # not inside a def
+            out[meta["grade_id"]] = set(CellNames(solution(meta["grade_id"])).binds)
+    return out
+
+
+def test_every_name_a_later_cell_uses_is_one_an_exercise_asks_for():
+    """A name that only a student's answer defines, and that a later cell reads, is named in the
+    exercise's text in so many words (in backticks), so that no student meets a NameError."""
+    cells = lecture().cells
+    position = {nbgrader_meta(c).get("grade_id"): i for i, c in enumerate(cells)}
+    bound = names_bound_by_solutions()
+    assert bound["fit_five"] >= {"W1_5", "b1_5", "W2_5", "b2_5", "losses_5"}
+    for answer, names in bound.items():
+        index = position[answer]
+        text = ""
+        for c in reversed(cells[:index]):
+            if c.cell_type == "markdown":
+                text = c.source + text
+                if re.search(r"^### Exercise \d+", c.source, flags=re.MULTILINE):
+                    break
+        used_later = set().union(*(CellNames(c.source).uses for c in cells[index + 1:] if c.cell_type == "code"))
+        for name in sorted(names & used_later):
+            assert f"`{name}`" in text or re.search(rf"`[^`]*\b{name}\b[^`]*`", text), \
+                f"a later cell uses {name}, which the exercise before {answer} never names"
+
+
+def test_readme_summarises_lecture_one():
+    readme = (REPO / "README.md").read_text()
+    paragraph = readme[readme.index("1. **Credit regression**"):readme.index("2. **A 3-layer")]
+    assert "1444.3526409019069" in paragraph
+    exercises = [c for c in markdown() if re.search(r"^### Exercise \d+ — ", c.source, flags=re.MULTILINE)]
+    assert f"{len(exercises)} exercises" in paragraph
+    (five,) = [t for t in graded_trainings() if t[0] == "fit_five"]
+    assert f"{five[3]} hidden neurons" in paragraph
+    assert f"{len(SEEDS)} seeds" in paragraph

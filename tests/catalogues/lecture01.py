@@ -27,6 +27,8 @@ DESCENT = ("test_gradient_descent",)
 INIT = ("test_init_params",)
 CLASSIFIER = ("test_classifier",)
 CLASSIFIER_GRADS = ("test_classifier_gradients",)
+FIVE = ("test_fit_five",)
+TWO = ("test_fit_two_features",)
 
 DESCENT_OK = '''def gradient_step(X, Y, W1, b1, W2, b2, lr):
     dW1, db1, dW2, db2 = gradients(X, Y, W1, b1, W2, b2)
@@ -131,6 +133,22 @@ def one_neuron_gradients(x, y, w1, b1, w2, b2):
         b2 = b2 - lr * one_neuron_gradients(x, y, w1, b1, w2, b2)[3]
     return w1, b1, w2, b2, losses
 '''}, True, TRAIN, "updates one parameter at a time with stale gradients"),
+    Variant("train_history_of_means", NB, {"train_one_neuron": '''def train_one_neuron(x, y, w1, b1, w2, b2, lr=0.001, n_iter=10_000):
+    losses = []
+    for _ in range(n_iter):
+        losses.append(np.mean((predict_one_neuron(x, w1, b1, w2, b2) - y) ** 2))
+        dw1, db1, dw2, db2 = one_neuron_gradients(x, y, w1, b1, w2, b2)
+        w1, b1, w2, b2 = w1 - lr * dw1, b1 - lr * db1, w2 - lr * dw2, b2 - lr * db2
+    return w1, b1, w2, b2, losses
+'''}, True, TRAIN, "records mean squared errors where the loss is the sum"),
+    Variant("train_history_after_update", NB, {"train_one_neuron": '''def train_one_neuron(x, y, w1, b1, w2, b2, lr=0.001, n_iter=10_000):
+    losses = []
+    for _ in range(n_iter):
+        dw1, db1, dw2, db2 = one_neuron_gradients(x, y, w1, b1, w2, b2)
+        w1, b1, w2, b2 = w1 - lr * dw1, b1 - lr * db1, w2 - lr * dw2, b2 - lr * db2
+        losses.append(sum_of_squares(predict_one_neuron(x, w1, b1, w2, b2), y))
+    return w1, b1, w2, b2, losses
+'''}, True, TRAIN, "records the loss after each update, not before"),
     Variant("train_while_loop_with_arrays", NB, {"train_one_neuron": '''def train_one_neuron(x, y, w1, b1, w2, b2, lr=0.001, n_iter=10_000):
     theta = np.array([w1, b1, w2, b2], dtype=float)
     losses, k = [], 0
@@ -226,6 +244,17 @@ def gradient_descent(X, Y, W1, b1, W2, b2, lr=0.0001, n_iter=10_000):
         losses.append(loss(forward(X, W1, b1, W2, b2)[2], Y))
         W1, b1, W2, b2 = gradient_step(X, Y, W1, b1, W2, b2, 0.0001)
     return W1, b1, W2, b2, losses''')}, True, DESCENT, "hard-codes the learning rate"),
+    Variant("descent_mean_loss_history", NB, {"gradient_descent": DESCENT_OK.format(body='''    losses = []
+    for _ in range(n_iter):
+        losses.append(loss(forward(X, W1, b1, W2, b2)[2], Y) / len(X))
+        W1, b1, W2, b2 = gradient_step(X, Y, W1, b1, W2, b2, lr)
+    return W1, b1, W2, b2, losses''')}, True, DESCENT, "records the mean squared error where the loss is the sum"),
+    Variant("descent_history_one_short", NB, {"gradient_descent": DESCENT_OK.format(body='''    losses = []
+    for k in range(n_iter):
+        if k > 0:
+            losses.append(loss(forward(X, W1, b1, W2, b2)[2], Y))
+        W1, b1, W2, b2 = gradient_step(X, Y, W1, b1, W2, b2, lr)
+    return W1, b1, W2, b2, losses''')}, True, DESCENT, "skips the loss before the first step"),
     Variant("descent_recursive_parameters_list", NB, {"gradient_descent": DESCENT_OK.format(body='''    params = [W1, b1, W2, b2]
     losses = []
     for _ in range(n_iter):
@@ -246,7 +275,82 @@ def gradient_descent(X, Y, W1, b1, W2, b2, lr=0.0001, n_iter=10_000):
     W1 = rng.uniform(-1, 1, size=(n_features, n_hidden))
     W2 = rng.uniform(-1, 1, size=(n_hidden, 1))
     return W1, np.zeros((1, n_hidden)), W2, np.zeros((1, 1))
-'''}, False, INIT, "uniform weights and zero biases"),
+'''}, True, INIT, "uniform weights and zero biases: the exercise fixes standard normal draws, the only "
+            "starts for which the training targets are guaranteed"),
+    Variant("init_scaled_normal", NB, {"init_params": '''def init_params(n_features, n_hidden, rng):
+    return (0.1 * rng.normal(size=(n_features, n_hidden)), 0.1 * rng.normal(size=(1, n_hidden)),
+            0.1 * rng.normal(size=(n_hidden, 1)), 0.1 * rng.normal(size=(1, 1)))
+'''}, True, INIT, "normal draws scaled by 0.1 where the exercise asks for standard normal ones"),
+    Variant("init_uniform_unit_variance", NB, {"init_params": '''def init_params(n_features, n_hidden, rng):
+    a = np.sqrt(3.0)
+    return (rng.uniform(-a, a, size=(n_features, n_hidden)), rng.uniform(-a, a, size=(1, n_hidden)),
+            rng.uniform(-a, a, size=(n_hidden, 1)), rng.uniform(-a, a, size=(1, 1)))
+'''}, True, INIT, "uniform draws with variance 1: right mean and spread, wrong distribution"),
+    Variant("init_zero_biases", NB, {"init_params": '''def init_params(n_features, n_hidden, rng):
+    return (rng.normal(size=(n_features, n_hidden)), np.zeros((1, n_hidden)),
+            rng.normal(size=(n_hidden, 1)), np.zeros((1, 1)))
+'''}, True, INIT, "standard normal weights but zero biases, where every entry is to be drawn"),
+    Variant("init_standard_normal_reversed", NB, {"init_params": '''def init_params(n_features, n_hidden, rng):
+    b2 = rng.standard_normal((1, 1))
+    W2 = rng.standard_normal((n_hidden, 1))
+    b1 = rng.standard_normal((1, n_hidden))
+    W1 = rng.standard_normal((n_features, n_hidden))
+    return W1, b1, W2, b2
+'''}, False, INIT, "standard_normal, drawn in the opposite order (Exercises 8 and 9 then start elsewhere "
+            "and must still meet their targets)"),
+    Variant("init_one_vector_split", NB, {"init_params": '''def init_params(n_features, n_hidden, rng):
+    D, H = n_features, n_hidden
+    theta = rng.normal(0.0, 1.0, size=D * H + 2 * H + 1)
+    W1 = theta[:D * H].reshape(D, H)
+    b1 = theta[D * H:D * H + H].reshape(1, H)
+    W2 = theta[D * H + H:D * H + 2 * H].reshape(H, 1)
+    b2 = theta[-1:].reshape(1, 1)
+    return W1, b1, W2, b2
+'''}, False, INIT, "one vector of standard normal draws, cut into the four arrays"),
+
+    # --- Exercises 8 and 9: training with the stated settings ----------------------------------
+    Variant("five_twice_the_iterations", NB, {"fit_five": '''rng = np.random.default_rng(0)
+W1_5, b1_5, W2_5, b2_5, losses_5 = gradient_descent(X, Y, *init_params(1, 5, rng), lr=5e-4, n_iter=8_000)
+'''}, True, FIVE, "trains twice as long as the exercise says"),
+    Variant("five_twice_the_learning_rate", NB, {"fit_five": '''rng = np.random.default_rng(0)
+W1_5, b1_5, W2_5, b2_5, losses_5 = gradient_descent(X, Y, *init_params(1, 5, rng), lr=1e-3, n_iter=4_000)
+'''}, True, FIVE, "another learning rate than the stated 5e-4"),
+    Variant("five_other_seed", NB, {"fit_five": '''rng = np.random.default_rng(0)
+W1_5, b1_5, W2_5, b2_5, losses_5 = gradient_descent(X, Y, *init_params(1, 5, np.random.default_rng(1)),
+                                                    lr=5e-4, n_iter=4_000)
+'''}, True, FIVE, "starts from another generator than the one the cell gives"),
+    Variant("five_history_not_kept", NB, {"fit_five": '''rng = np.random.default_rng(0)
+W1_5, b1_5, W2_5, b2_5, _ = gradient_descent(X, Y, *init_params(1, 5, rng), lr=5e-4, n_iter=4_000)
+'''}, True, FIVE, "does not store the loss history under the name the exercise gives"),
+    Variant("five_with_named_start", NB, {"fit_five": '''rng = np.random.default_rng(0)
+start = init_params(1, 5, rng)
+*trained, losses_5 = gradient_descent(X, Y, *start, lr=0.0005, n_iter=4000)
+W1_5, b1_5, W2_5, b2_5 = trained
+'''}, False, FIVE, "the start and the results unpacked through names of its own"),
+    Variant("two_features_twice_the_iterations", NB, {"fit_two_features": '''X2 = df[["income", "limit"]].to_numpy()   # (400, 2)
+rng = np.random.default_rng(0)
+W1_21, b1_21, W2_21, b2_21, losses_21 = gradient_descent(X2, Y, *init_params(2, 1, rng), lr=5e-4, n_iter=4_000)
+W1_22, b1_22, W2_22, b2_22, losses_22 = gradient_descent(X2, Y, *init_params(2, 2, rng), lr=5e-4, n_iter=4_000)
+'''}, True, TWO, "trains both networks twice as long as the exercise says"),
+    Variant("two_features_in_the_other_order", NB, {"fit_two_features": '''X2 = df[["income", "limit"]].to_numpy()   # (400, 2)
+rng = np.random.default_rng(0)
+W1_22, b1_22, W2_22, b2_22, losses_22 = gradient_descent(X2, Y, *init_params(2, 2, rng), lr=5e-4, n_iter=2_000)
+W1_21, b1_21, W2_21, b2_21, losses_21 = gradient_descent(X2, Y, *init_params(2, 1, rng), lr=5e-4, n_iter=2_000)
+'''}, True, TWO, "draws the two-neuron start first, against the stated order"),
+    Variant("two_features_limit_only", NB, {"fit_two_features": '''X2 = df[["income", "limit"]].to_numpy()   # (400, 2)
+rng = np.random.default_rng(0)
+X2 = np.hstack([np.zeros((400, 1)), X])
+W1_21, b1_21, W2_21, b2_21, losses_21 = gradient_descent(X2, Y, *init_params(2, 1, rng), lr=5e-4, n_iter=2_000)
+W1_22, b1_22, W2_22, b2_22, losses_22 = gradient_descent(X2, Y, *init_params(2, 2, rng), lr=5e-4, n_iter=2_000)
+'''}, True, TWO, "feeds a blank column in place of the income"),
+    Variant("two_features_in_a_loop", NB, {"fit_two_features": '''X2 = df[["income", "limit"]].to_numpy()   # (400, 2)
+rng = np.random.default_rng(0)
+trained = {}
+for h in (1, 2):
+    trained[h] = gradient_descent(X2, Y, *init_params(2, h, rng), lr=0.0005, n_iter=2000)
+W1_21, b1_21, W2_21, b2_21, losses_21 = trained[1]
+W1_22, b1_22, W2_22, b2_22, losses_22 = trained[2]
+'''}, False, TWO, "both networks trained in one loop over the number of hidden neurons"),
 
     # --- Exercise 9 and 10: classification -----------------------------------------------------
     Variant("cross_entropy_missing_minus", NB, {"classifier": CLASSIFIER_OK_FORWARD + '''
@@ -266,6 +370,31 @@ def cross_entropy(P, Y):
     P = np.clip(P, 1e-12, 1 - 1e-12)
     return -np.sum(Y * np.log(P) + (1 - Y) * np.log(1 - P))
 '''}, True, CLASSIFIER, "forgets the output sigmoid"),
+    Variant("cross_entropy_other_epsilon", NB, {"classifier": CLASSIFIER_OK_FORWARD + '''
+def cross_entropy(P, Y):
+    P = np.clip(P, 1e-15, 1 - 1e-15)
+    return -np.sum(Y * np.log(P) + (1 - Y) * np.log(1 - P))
+'''}, True, CLASSIFIER, "clips with ε = 1e-15 where the exercise fixes 1e-12"),
+    Variant("cross_entropy_loose_epsilon", NB, {"classifier": CLASSIFIER_OK_FORWARD + '''
+def cross_entropy(P, Y):
+    P = np.clip(P, 1e-7, 1 - 1e-7)
+    return -np.sum(Y * np.log(P) + (1 - Y) * np.log(1 - P))
+'''}, True, CLASSIFIER, "clips with ε = 1e-7 where the exercise fixes 1e-12"),
+    Variant("cross_entropy_clips_only_below", NB, {"classifier": CLASSIFIER_OK_FORWARD + '''
+def cross_entropy(P, Y):
+    P = np.maximum(P, 1e-12)
+    return -np.sum(Y * np.log(P) + (1 - Y) * np.log(1 - P))
+'''}, True, CLASSIFIER, "no upper clip: P = 1 with label 0 gives an infinite loss"),
+    Variant("cross_entropy_keepdims", NB, {"classifier": CLASSIFIER_OK_FORWARD + '''
+def cross_entropy(P, Y):
+    P = np.clip(P, 1e-12, 1 - 1e-12)
+    return -(Y * np.log(P) + (1 - Y) * np.log(1 - P)).sum(axis=0, keepdims=True)
+'''}, False, CLASSIFIER, "returns the sum as a (1, 1) array, as the visible test accepts"),
+    Variant("cross_entropy_matrix_products_clip_each_log", NB, {"classifier": CLASSIFIER_OK_FORWARD + '''
+def cross_entropy(P, Y):
+    eps = 1e-12
+    return float(-(Y.T @ np.log(np.clip(P, eps, None)) + (1 - Y).T @ np.log(np.clip(1 - P, eps, None)))[0, 0])
+'''}, False, CLASSIFIER, "clips P and 1 − P separately, sums by matrix products"),
     Variant("cross_entropy_with_where", NB, {"classifier": CLASSIFIER_OK_FORWARD + '''
 def cross_entropy(P, Y):
     P = np.minimum(np.maximum(P, 1e-12), 1 - 1e-12)
@@ -278,6 +407,13 @@ def cross_entropy(P, Y):
     Delta1 = (dZ2 @ W2.T) * A1 * (1 - A1)
     return X.T @ Delta1, Delta1.sum(axis=0, keepdims=True), A1.T @ dZ2, dZ2.sum(axis=0, keepdims=True)
 '''}, True, CLASSIFIER_GRADS, "keeps the squared-error output signal"),
+    Variant("classifier_grads_half_signal", NB, {"classifier_gradients": '''def classifier_gradients(X, Y, W1, b1, W2, b2):
+    A1 = sigmoid(X @ W1 + b1)
+    P = sigmoid(A1 @ W2 + b2)
+    delta2 = (P - Y) / 2
+    delta1 = (delta2 @ W2.T) * A1 * (1 - A1)
+    return X.T @ delta1, delta1.sum(axis=0, keepdims=True), A1.T @ delta2, delta2.sum(axis=0, keepdims=True)
+'''}, True, CLASSIFIER_GRADS, "halves the output error signal (passed the old shape-only visible test)"),
     Variant("classifier_grads_from_log_derivative", NB, {"classifier_gradients": '''def classifier_gradients(X, Y, W1, b1, W2, b2):
     A1 = sigmoid(X @ W1 + b1)
     P = sigmoid(A1 @ W2 + b2)
