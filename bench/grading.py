@@ -5,12 +5,15 @@ unsolved release, some a partly wrong answer (a catalogue variant), some a broke
 (os._exit in an answer cell of the first notebook, invalid JSON for the first notebook). Both
 graders grade the same class in separate scratch courses; prints both wall times, the ratio and
 whether every score is identical (both score a notebook that does not run to the end, and the
-later notebooks of that submission, zero). Any difference is listed.
+later notebooks of that submission, zero). Any difference is listed. The course's grader also
+grades the class once more without its sandbox (--unsafe-no-sandbox), to print what the sandbox
+costs per notebook, and its own per-notebook times (kernel start, run, total).
 
     python bench/grading.py [--students 24] [--jobs N] [--assignments 01_x,03_y]
 """
 
 import argparse
+import json
 import os
 import shutil
 import subprocess
@@ -67,6 +70,17 @@ def build(root, klass):
     return root
 
 
+def grade(root, names, jobs, *extra):
+    """Wall time of the course's grader on the class in ``root``."""
+    start = time.monotonic()
+    graded = subprocess.run([sys.executable, "-m", "course.grading", "class", *names, "--jobs", str(jobs),
+                             "--quiet", "--course", str(root), *extra], cwd=root, env=tool_env(),
+                            capture_output=True, text=True)
+    if graded.returncode != 0:
+        print(f"course.grading failed ({graded.returncode}):\n{graded.stderr[-3000:]}")
+    return time.monotonic() - start
+
+
 def total_scores(root, names):
     return {a: {s: {nb: {g: c.score for g, c in cells.items()} for nb, cells in nbs.items()}
                 for s, nbs in read_scores(root, a).items()} for a in names}
@@ -83,6 +97,7 @@ def main():
     work = Path(tempfile.mkdtemp(prefix="bench-grading-"))
     try:
         plain, ours = build(work / "plain", klass), build(work / "ours", klass)
+        bare = build(work / "bare", klass)
         n = sum(len(notebooks(a)) for a in names) * args.students
         print(f"{args.students} students x {len(names)} assignments ({n} notebooks): {', '.join(names)}")
         start = time.monotonic()
@@ -90,13 +105,8 @@ def main():
             subprocess.run(["nbgrader", "autograde", a, "--force"], cwd=plain, env=tool_env(),
                            capture_output=True)
         t_plain = time.monotonic() - start
-        start = time.monotonic()
-        graded = subprocess.run([sys.executable, "-m", "course.grading", "class", *names, "--jobs",
-                                 str(args.jobs), "--quiet", "--course", str(ours)], cwd=ours,
-                                env=tool_env(), capture_output=True, text=True)
-        t_ours = time.monotonic() - start
-        if graded.returncode != 0:
-            print(f"course.grading failed ({graded.returncode}):\n{graded.stderr[-3000:]}")
+        t_ours = grade(ours, names, args.jobs)
+        t_bare = grade(bare, names, args.jobs, "--unsafe-no-sandbox")
         a_scores, b_scores = total_scores(plain, names), total_scores(ours, names)
         same = a_scores == b_scores
         load = os.getloadavg()[0]
@@ -105,6 +115,14 @@ def main():
         print(f"speed-up: {t_plain / t_ours:.2f}x")
         cells = sum(len(c) for a in names for nbs in a_scores[a].values() for c in nbs.values())
         print(f"identical scores: {same} ({cells} graded cells; load average now {load:.1f})")
+        print(f"without the sandbox: {t_bare:8.1f} s, so the sandbox costs {(t_ours - t_bare) * args.jobs / n:+.2f} s "
+              f"per notebook (target: under 0.3 s); same scores without it: {total_scores(bare, names) == b_scores}")
+        timings = [nb["timings"] for a in names for p in (ours / "grades" / a).glob("*.json")
+                   for nb in json.loads(p.read_text())["notebooks"] if nb["timings"].get("total")]
+        for key in ("kernel_start", "run", "total"):
+            values = sorted(t[key] for t in timings if key in t)
+            if values:
+                print(f"per notebook, {key}: median {values[len(values) // 2]:.2f} s, max {values[-1]:.2f} s")
         if not same:
             for a in names:
                 for s in sorted(a_scores[a]):

@@ -15,102 +15,24 @@ possible (the machine has 2 cores; kernels are what costs):
 
 import copy
 import csv
-import hashlib
 import json
-import os
 import re
 import shutil
 import subprocess
-import sys
 import zipfile
-from pathlib import Path
 
 import nbformat
 import pytest
 import yaml
-from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+from nbformat.v4 import new_notebook
 
-from course.grading.spec import hidden_lines, read_spec
 from course.grading.cli import parser as grading_parser
-from tests.course_repo import REPO, SOURCE, notebooks, read, tool_env
-from tests.nbgrader_run import nbgrader, read_scores, submit
+from course.grading.spec import hidden_lines, read_spec
+from tests.course_repo import REPO, notebooks, read, tool_env
+from tests.grading_course import (DOUBLE, LIMITS, SQUARE, TINY, cell_of, finish, grade_cli, leftover_processes,
+                                  make_course, results_of, start_grader, submit_tiny, tree_hashes, with_answer)
+from tests.nbgrader_run import read_scores
 from tests.secrets_scan import secret_lines
-
-TINY = "00_tiny"
-LIMITS = ["--cell-timeout", "5", "--notebook-timeout", "60", "--memory-mb", "1024",
-          "--processes", "64", "--output-mb", "1"]
-
-
-def meta(grade_id, grade=False, solution=False, locked=False, points=None):
-    m = {"grade": grade, "grade_id": grade_id, "locked": locked, "schema_version": 3,
-         "solution": solution, "task": False}
-    if points is not None:
-        m["points"] = points
-    return {"nbgrader": m}
-
-
-SQUARE = 'def square(x):\n    """x squared, elementwise."""\n    ### BEGIN SOLUTION\n    return np.asarray(x, dtype=float) ** 2\n    ### END SOLUTION\n'
-DOUBLE = 'def double(x):\n    """Twice x."""\n    ### BEGIN SOLUTION\n    return 2 * np.asarray(x, dtype=float)\n    ### END SOLUTION\n'
-TEST_SQUARE = ('checks.check_close("square(3)", checks.run(square, 3.0), 9.0)\n'
-               '### BEGIN HIDDEN TESTS\n'
-               '_hidden_square_range = checks.run(square, np.arange(7.0))  # secret square check\n'
-               'checks.check_close("square of a range", _hidden_square_range, np.arange(7.0) ** 2)\n'
-               '### END HIDDEN TESTS\n')
-TEST_DOUBLE = ('checks.check_close("double(4)", checks.run(double, 4.0), 8.0)\n'
-               '### BEGIN HIDDEN TESTS\n'
-               'checks.check_close("double of minus three point five", checks.run(double, -3.5), -7.0)\n'
-               '### END HIDDEN TESTS\n')
-
-
-def tiny_source():
-    nb = new_notebook(metadata={"kernelspec": {"name": "python3", "display_name": "Python 3",
-                                               "language": "python"}})
-    nb.cells = [
-        new_code_cell("import numpy as np\nfrom course import checks", metadata=meta("setup", locked=True)),
-        new_markdown_cell("Square, then double."),
-        new_code_cell(SQUARE, metadata=meta("square", solution=True)),
-        new_code_cell(TEST_SQUARE, metadata=meta("test_square", grade=True, locked=True, points=2)),
-        new_code_cell(DOUBLE, metadata=meta("double", solution=True)),
-        new_code_cell(TEST_DOUBLE, metadata=meta("test_double", grade=True, locked=True, points=1)),
-    ]
-    return nb
-
-
-def start_grader(root, *args):
-    """Start the grader on the course at ``root``; its sandboxes go to root/tmp (see the check
-    that nothing is left behind)."""
-    (Path(root) / "tmp").mkdir(exist_ok=True)
-    env = {**tool_env(), "TMPDIR": str(Path(root) / "tmp")}
-    return subprocess.Popen([sys.executable, "-m", "course.grading", *args, "--course", str(root)],
-                            cwd=root, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-
-
-def finish(process, check=True, timeout=900):
-    stdout, stderr = process.communicate(timeout=timeout)
-    result = subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr)
-    if check and result.returncode != 0:
-        raise AssertionError(f"grader failed ({result.returncode}):\n{result.stdout}\n{result.stderr}")
-    return result
-
-
-def grade_cli(root, *args, check=True):
-    return finish(start_grader(root, *args), check)
-
-
-def cell_of(nb, grade_id):
-    return next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == grade_id)
-
-
-def with_answer(nb, grade_id, source):
-    nb = copy.deepcopy(nb)
-    cell_of(nb, grade_id).source = source
-    return nb
-
-
-def tree_hashes(folder):
-    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(Path(folder).rglob("*")) if p.is_file()}
-
 
 # ---------------------------------------------------------------------------------------------
 # The class: one student per case.
@@ -140,7 +62,7 @@ def tiny_class(solved, released):
         "benign_noise": with_answer(with_answer(
             s, "square", SQUARE + INFINITE_LOOP),
             "double", "get_ipython().events.register('pre_run_cell', lambda *a: None)\n"
-                      "secret = open('/etc/hostname').read()\n"
+                      "try:\n    secret = open('/etc/hostname').read()\nexcept OSError:\n    pass\n"
                       "import os, sys, warnings\nwarnings.warn('careful')\nprint('note', file=sys.stderr)\n"
                       "open('scratch.txt', 'w').write('x')\nos.chdir('/')\n" + DOUBLE
                       + "for i in range(30000):\n    print('x' * 200)\nraise KeyboardInterrupt\n"),
@@ -170,7 +92,7 @@ def tiny_class(solved, released):
 EXPECTED = {  # (test_square, test_double) scores
     "good": (2, 1), "stub": (0, 0), "kernel_exit": (0, 0), "segfault": (0, 0),
     "stubborn_loop": (0, 0), "memory_and_exit": (2, 0), "fork_bomb": (2, 0),
-    "benign_noise": (2, 1), "tamper_numpy": (0, 0), "tamper_checks": (0, 0), "edited_tests": (2, 1),
+    "benign_noise": (2, 1), "tamper_numpy": (0, 1), "tamper_checks": (0, 1), "edited_tests": (2, 1),
     "moved_tests": (0, 0), "invalid_json": (0, 0), "old_nbformat": (2, 1), "missing": (0, 0),
     "renamed_and_extra": (2, 1), "ada": (2, 1),
 }
@@ -184,8 +106,9 @@ MESSAGES = {  # case: (texts in test_square's message, texts in test_double's me
     "memory_and_exit": (["passed"], ["NameError"]),
     "fork_bomb": (["passed"], ["NameError"]),
     "benign_noise": (["passed"], ["passed"]),
-    "tamper_numpy": ([], ["replaced"]),
-    "tamper_checks": (["replaced"], ["replaced"]),
+    # Tests run apart from the student's code: what it replaces changes nothing there.
+    "tamper_numpy": (["is wrong"], ["passed"]),
+    "tamper_checks": (["is wrong"], ["passed"]),
     "moved_tests": (["square"], ["double"]),
     "invalid_json": (["not valid notebook JSON"], ["not valid notebook JSON"]),
     "missing": (["not submitted"], ["not submitted"]),
@@ -194,14 +117,10 @@ FLAGGED = {  # case: texts that must appear in its flags or scan findings
     "kernel_exit": ["kernel died"], "segfault": ["kernel died"],
     "stubborn_loop": ["time limit", "did not stop"],
     "benign_noise": ["ran over the time limit of 5 s and was interrupted", "output over",
-                     "outside the working directory", "changes directory", "IPython hooks added",
-                     "installs a hook"],
-    "tamper_numpy": ["replaces np.allclose", "replaces np.isclose", "replaces np.testing.assert_allclose",
-                     "replaced during the run", "numpy.allclose", "numpy.isclose",
-                     "numpy.testing.assert_allclose"],
+                     "outside the working directory", "changes directory", "installs a hook"],
+    "tamper_numpy": ["replaces np.allclose", "replaces np.isclose", "replaces np.testing.assert_allclose"],
     "tamper_checks": ["replaces checks.check_close", "replaces checks.run", "replaces builtins.abs",
-                      "replaces sys.modules", "course.checks.check_close", "builtins.abs",
-                      "sys.modules.numpy.testing"],
+                      "replaces sys.modules"],
     "edited_tests": ["was edited", "changed type", "duplicate cell ids"],
     "moved_tests": ["unknown nbgrader id", "test_square was missing", "test_double was missing"],
     "invalid_json": ["not valid notebook JSON"], "old_nbformat": ["old notebook format"],
@@ -222,14 +141,8 @@ def classifier_gradients(X, Y, W1, b1, W2, b2):
 def course(tmp_path_factory):
     """A scratch course (the tiny assignment and Lecture 1), its untouched gradebook copied for
     plain nbgrader, and the whole tiny class graded ONCE with 2 workers (one student from a zip)."""
-    root = tmp_path_factory.mktemp("grading")
+    root = make_course(tmp_path_factory.mktemp("grading"), [L1])
     source = root / "source" / TINY
-    source.mkdir(parents=True)
-    nbformat.write(tiny_source(), str(source / "tiny.ipynb"))
-    shutil.copytree(SOURCE / L1, root / "source" / L1, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
-    shutil.copy(REPO / "nbgrader_config.py", root / "nbgrader_config.py")
-    for assignment in (TINY, L1):
-        nbgrader(["generate_assignment", assignment, "--force"], cwd=root)
     plain = tmp_path_factory.mktemp("plain")   # for plain nbgrader: same course, no grades yet
     for name in ("source", "release"):
         shutil.copytree(root / name, plain / name)
@@ -238,7 +151,7 @@ def course(tmp_path_factory):
     solved = nbformat.read(str(source / "tiny.ipynb"), as_version=4)
     released = nbformat.read(str(root / "release" / TINY / "tiny.ipynb"), as_version=4)
     for student, nb in tiny_class(solved, released).items():
-        submit(root, TINY, student, {"tiny": nb})
+        submit_tiny(root, student, nb)
     folder = root / "submitted"
     dup = folder / "edited_tests" / TINY / "tiny.ipynb"   # nbformat.write would repair the ids
     data = json.loads(dup.read_text())
@@ -260,10 +173,6 @@ def course(tmp_path_factory):
     before = tree_hashes(folder)
     run = grade_cli(root, "class", TINY, "--zip", str(lms), "--jobs", "2", *LIMITS)
     return {"root": root, "plain": plain, "before": before, "run": run, "solved": solved}
-
-
-def results_of(root, results="grades"):
-    return {p.stem: json.loads(p.read_text()) for p in (Path(root) / results / TINY).glob("*.json")}
 
 
 def test_command_line_help():
@@ -341,8 +250,7 @@ def test_no_process_or_sandbox_left(course):
     the sandboxes (this run's sandboxes live in root/tmp, so other graders on the machine do
     not count)."""
     tmp = course["root"] / "tmp"
-    leftovers = subprocess.run(["pgrep", "-f", str(tmp)], capture_output=True, text=True)
-    assert not leftovers.stdout.strip()
+    assert not leftover_processes(str(tmp))
     assert not list(tmp.iterdir())
 
 
@@ -362,7 +270,8 @@ def test_feedback_never_shows_hidden_tests(course):
     assert "test_square" in html and "failed" in html and "0 / 2" in html
 
 
-PARITY = ["good", "stub", "kernel_exit", "invalid_json", "edited_tests", "tamper_numpy"]
+PARITY = ["good", "stub", "kernel_exit", "invalid_json", "edited_tests"]
+TAMPERING = "tamper_numpy"   # the two graders differ here, as the README says
 
 
 @pytest.fixture(scope="module")
@@ -371,7 +280,7 @@ def side_runs(course, tmp_path_factory):
     single-worker workflow test grades (2 cores): plain ``nbgrader autograde`` on some of the
     class, and ``one`` on the real Lecture 1."""
     plain = course["plain"]
-    for case in PARITY:
+    for case in PARITY + [TAMPERING]:
         shutil.copytree(course["root"] / "submitted" / case, plain / "submitted" / case)
     nbgrader_run = subprocess.Popen(["nbgrader", "autograde", TINY, "--force"], cwd=plain, env=tool_env(),
                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -471,6 +380,10 @@ def test_same_grades_as_plain_nbgrader(course, side_runs):
     for case in PARITY:
         assert {k: v.score for k, v in ours[case]["tiny"].items()} == \
                {k: v.score for k, v in expected[case]["tiny"].items()}, case
+    # Replacing numpy's comparisons makes every later test fail in nbgrader's kernel; this grader
+    # runs the tests apart, so only the wrong answer loses its points.
+    assert {k: v.score for k, v in expected[TAMPERING]["tiny"].items()} == {"test_square": 0.0, "test_double": 0.0}
+    assert {k: v.score for k, v in ours[TAMPERING]["tiny"].items()} == {"test_square": 0.0, "test_double": 1.0}
 
 
 def test_one_lecture01_tampered(course, side_runs):
@@ -491,11 +404,10 @@ def test_one_lecture01_tampered(course, side_runs):
         cell = cells[grade_id]
         assert set(cell) >= {"grade_id", "points", "max", "message", "passed"}
         if grade_id == tests[-1]:
-            assert cell["points"] == 0 and not cell["passed"] and "replaced" in cell["message"], cell
+            assert cell["points"] == 0 and not cell["passed"] and "all zeros" in cell["message"], cell
         else:
             assert cell["points"] == cell["max"] and cell["passed"], cell
     assert any("np.allclose" in s for s in data["scan"])
-    assert any("numpy.allclose" in f for f in data["flags"])
     assert data["notebooks"][0]["timings"]["total"] > 0
     text = lecture["json"].read_text()
     assert not [line for line in secret_lines() if line in text]

@@ -14,7 +14,8 @@ from pathlib import Path
 from course.grading import plan, report
 from course.grading.failures import zero_after_failure
 from course.grading.limits import Limits
-from course.grading.spec import read_spec
+from course.grading.redact import Redactor
+from course.grading.spec import hidden_lines, read_spec
 
 
 LIMIT_HELP = {
@@ -69,15 +70,32 @@ def _timestamp(folder):
     return stamp.read_text().strip() if stamp.exists() else None
 
 
-def _jobs_for(student, assignment, folder, spec, root, limits):
+def _jobs_for(student, assignment, folder, spec, root, args):
     jobs = []
     files = plan.student_files(folder)
     for notebook, (path, flags) in plan.match_notebooks(folder, spec).items():
         jobs.append({"student": student, "assignment": assignment, "notebook": notebook,
                      "path": str(path) if path else None, "files": files, "flags": flags,
                      "shipped": str(root / "release" / assignment), "spec": spec,
-                     "limits": asdict(limits)})
+                     "limits": asdict(_limits(args)), "unsafe_no_sandbox": args.unsafe_no_sandbox})
     return jobs
+
+
+UNSAFE = """cannot grade: {problem}.
+Every notebook runs in an operating-system sandbox so that a student's code cannot reach the
+solutions, the gradebook, other students or the grader. Install bubblewrap (the README says how,
+also for CI runners), or pass --unsafe-no-sandbox to grade without it (only for code you trust)."""
+
+
+def _check_sandbox(args):
+    if args.unsafe_no_sandbox:
+        print("warning: grading WITHOUT a sandbox (--unsafe-no-sandbox): student code can reach "
+              "everything the grading user can", file=sys.stderr)
+        return
+    from course.grading.sandbox import sandbox_problem
+    problem = sandbox_problem()
+    if problem:
+        raise SystemExit(UNSAFE.format(problem=problem))
 
 
 def _safe_grade(job):
@@ -101,7 +119,8 @@ def run_jobs(jobs, n_workers, quiet=False):
     # gradebook's location).
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["course.grading.worker"])
-    with ProcessPoolExecutor(n_workers, mp_context=context) as pool:
+    with ProcessPoolExecutor(n_workers, mp_context=context, initializer=_follow_parent,
+                             initargs=(os.getpid(),)) as pool:
         futures = {pool.submit(_safe_grade, job): i for i, job in enumerate(jobs)}
         for future in as_completed(futures):
             i = futures[future]
@@ -111,6 +130,26 @@ def run_jobs(jobs, n_workers, quiet=False):
                 results[i] = _error(jobs[i], "the grading worker died")
             progress and progress.step(f"{jobs[i]['student']}/{jobs[i]['notebook']}")
     return results
+
+
+def _follow_parent(pid):
+    """In a worker: exit when the grading command is gone (killed, or Ctrl-C), so that no worker,
+    kernel or test process outlives it (a worker's sandboxes and test processes end with it)."""
+    import threading
+
+    def gone():
+        try:
+            with open(f"/proc/{pid}/status") as f:
+                return any(line.startswith("State:") and "Z" in line.split()[1] for line in f)
+        except OSError:
+            return True
+
+    def watch():
+        while not gone():
+            time.sleep(1)
+        os._exit(1)
+
+    threading.Thread(target=watch, daemon=True).start()
 
 
 def _error(job, reason):
@@ -146,13 +185,14 @@ def merge(root, db_url, raw_dirs, results_dir):
             graded.append((data["submission"], data["results"]))
     for submission, results in graded:
         record(db_url, root, submission, results, submission.get("folder"))
-    report.write_reports(results_dir, root, graded)
+    redactors = {a: Redactor(hidden_lines(read_spec(db_url, a))) for a in {s["assignment"] for s, _ in graded}}
+    report.write_reports(results_dir, root, graded, redactors)
     return graded
 
 
 def cmd_class(args):
     root, db_url = _course(args)
-    limits = _limits(args)
+    _check_sandbox(args)
     assignments = _assignments(root, db_url, args.assignments)
     submitted = root / "submitted"
     if args.zip:
@@ -173,7 +213,7 @@ def cmd_class(args):
                 continue
             submissions[(student, assignment)] = {"student": student, "assignment": assignment,
                                                   "timestamp": _timestamp(folder), "folder": str(folder)}
-            jobs += _jobs_for(student, assignment, folder, specs[assignment], root, limits)
+            jobs += _jobs_for(student, assignment, folder, specs[assignment], root, args)
     start = time.monotonic()
     print(f"grading {len(submissions)} submissions ({len(jobs)} notebooks) with {args.jobs} workers",
           file=sys.stderr)
@@ -192,7 +232,7 @@ def cmd_class(args):
 
 def cmd_one(args):
     root, db_url = _course(args)
-    limits = _limits(args)
+    _check_sandbox(args)
     [assignment] = _assignments(root, db_url, [args.assignment])
     spec = _spec(root, db_url, assignment)
     folder = Path(args.submission).resolve()
@@ -200,7 +240,7 @@ def cmd_one(args):
     submission = {"student": student, "assignment": assignment, "timestamp": _timestamp(folder),
                   "folder": str(folder)}
     start = time.monotonic()
-    jobs = _jobs_for(student, assignment, folder, spec, root, limits)
+    jobs = _jobs_for(student, assignment, folder, spec, root, args)
     results = zero_after_failure(run_jobs(jobs, args.jobs, quiet=True))
     data = report.submission_json(submission, results)
     data["timings"] = {"total": round(time.monotonic() - start, 3)}
@@ -291,6 +331,9 @@ def parser():
                            help="notebooks graded at once (default: the machine's cores, "
                                 f"here {os.cpu_count() or 1})")
             _add_limits(p)
+            p.add_argument("--unsafe-no-sandbox", action="store_true",
+                           help="grade without the operating-system sandbox (bubblewrap): only for "
+                                "code you trust; without it the grader refuses when no sandbox can be made")
     return top
 
 

@@ -12,6 +12,7 @@ dropped (stderr and errors still count, as they decide grades).
 
 import asyncio
 import json
+from queue import Empty
 import subprocess
 import time
 
@@ -119,10 +120,18 @@ class Kernel:
         return self.client.kc.execute(self.serve_code, silent=True, store_history=False)
 
     async def served(self, msg_id):
-        try:
-            await asyncio.wait_for(self.client.async_wait_for_reply(msg_id), 10)
-        except Exception:
-            pass
+        """Until the kernel's serve() has ended (for whatever reason, death included)."""
+        while True:
+            try:
+                msg = await self.client.kc.shell_channel.get_msg(timeout=1)
+            except Empty:
+                if not await self.km.is_alive():
+                    return
+                continue
+            except Exception:
+                return
+            if msg["parent_header"].get("msg_id") == msg_id:
+                return
 
     async def interrupt(self):
         try:

@@ -22,6 +22,7 @@ import contextlib
 import io
 import os
 import re
+import select
 import socket
 import struct
 import time
@@ -44,7 +45,11 @@ def _label(text, default):
 # -- what the kernel can raise here -----------------------------------------------------------------
 
 class StudentCodeError(Exception):
-    """The student's code raised; the class is named after the student's exception."""
+    """The student's code raised; the class is named after the student's exception. Its message
+    is the course's own words; what the student's code said is kept in ``detail`` (shown to the
+    instructor in the autograded notebook, never in feedback)."""
+
+    detail = ""
 
 
 class CallTimeout(StudentCodeError):
@@ -58,13 +63,15 @@ class KernelGone(StudentCodeError):
 _ERRORS = {}
 
 
-def _student_error(name, message):
+def _student_error(name, what, detail):
     name = _label(name, "Error")
     if name == "AttributeError":
-        return AttributeError(message)
+        return AttributeError(f"{what} does not exist")
     if name not in _ERRORS:
         _ERRORS[name] = type(name, (StudentCodeError,), {})
-    return _ERRORS[name](message)
+    error = _ERRORS[name](f"raised in {what} (run the notebook to see its message)")
+    error.detail = detail
+    return error
 
 
 # -- the link to the kernel -------------------------------------------------------------------------
@@ -83,44 +90,80 @@ class KernelLink:
         self.sock = None
         self.buffer = b""
         self.serving = False
+        self.serve_id = 0
         self.deadline = None
-        self.stuck = False
-        self.gone = False
+        self.interrupted = False
+        self.stuck = False       # a call ran over its time and the kernel did not stop: give up
+        self.gone = False        # this phase lost the kernel (it died, or stopped answering)
         self.callbacks = {}
         self.generators = {}
 
     # -- phases ----------------------------------------------------------------------------------
     def start(self, seconds):
         self.deadline = time.monotonic() + seconds
+        self.gone = False
 
     def end(self):
-        if self.serving and not (self.stuck or self.gone):
+        if self.serving and not self.stuck:
             try:
                 self._send(b'"end"')
             except OSError:
-                pass
+                self._drop()
         self.serving = False
 
+    def _drop(self):
+        if self.sock is not None:
+            self.sock.close()
+        self.sock, self.buffer, self.serving = None, b"", False
+
     def _serve(self):
-        if self.stuck or self.gone:
+        if self.stuck:
             raise KernelGone("the student's kernel is no longer answering")
         if self.serving:
             return
-        self.conn.send(("serve",))
-        if self.conn.recv() != ("serving",):
+        self.serve_id += 1
+        self.conn.send(("serve", self.serve_id))
+        while True:
+            reply = self.conn.recv()
+            if reply[1:] == (self.serve_id,) and reply[0] in ("serving", "dead"):
+                break
+        if reply[0] == "dead":
             self.gone = True
             raise KernelGone("the student's kernel is no longer answering")
-        if self.sock is None:
-            self.listener.settimeout(max(1.0, self._left()) + GRACE)
-            try:
-                self.sock, _ = self.listener.accept()
-            except OSError:
-                self.gone = True
-                raise KernelGone("the student's kernel did not answer the tests") from None
         self.serving = True
+        if self.sock is None:
+            self._wait(self.listener, "the kernel")
+            self.sock, _ = self.listener.accept()
 
     def _left(self):
         return self.deadline - time.monotonic()
+
+    def _wait(self, target, what):
+        """Until ``target`` (the socket, or the listener) is readable; meanwhile the worker may
+        say that the kernel stopped serving, and the time may run out."""
+        while True:
+            left = self._left()
+            if left <= 0:
+                self._interrupt(what)
+                left = GRACE
+            readable, _, _ = select.select([target, self.conn], [], [], left)
+            if target in readable:
+                return
+            if self.conn in readable:
+                message = self.conn.recv()
+                if message == ("not serving", self.serve_id) and self.serving:
+                    self._drop()
+                    self.gone = True
+                    raise KernelGone(f"the kernel stopped answering the tests during {what}")
+
+    def _interrupt(self, what):
+        if time.monotonic() - self.deadline > GRACE:
+            self.stuck = True
+            self.conn.send(("stuck",))
+            raise KernelGone(f"{what} ran over the time limit and the kernel did not stop")
+        if not self.interrupted:
+            self.interrupted = True
+            self.conn.send(("interrupt",))
 
     # -- messages --------------------------------------------------------------------------------
     def _send(self, data):
@@ -128,38 +171,24 @@ class KernelLink:
 
     def _exact(self, n, what):
         while len(self.buffer) < n:
-            left = self._left()
-            if left <= 0:
-                self._interrupt(what)
-                left = GRACE
-            self.sock.settimeout(left)
+            self._wait(self.sock, what)
             try:
                 chunk = self.sock.recv(max(65536, min(n - len(self.buffer), 1 << 24)))
-            except socket.timeout:
-                continue
             except OSError:
                 chunk = b""
             if not chunk:
+                self._drop()
                 self.gone = True
-                raise KernelGone(f"the kernel died while running {what}")
+                raise KernelGone(f"the kernel died or stopped answering during {what}")
             self.buffer += chunk
         data, self.buffer = self.buffer[:n], self.buffer[n:]
         return data
 
-    def _interrupt(self, what):
-        if self.deadline is not None and time.monotonic() - self.deadline > GRACE:
-            self.stuck = True
-            self.conn.send(("stuck",))
-            raise KernelGone(f"{what} ran over the time limit and the kernel did not stop")
-        if not getattr(self, "_interrupted", False):
-            self._interrupted = True
-            self.conn.send(("interrupt",))
-
     def _receive(self, what):
         (size,) = struct.unpack("!Q", self._exact(8, what))
         if size > boundary.MAX_BYTES * 2:
-            self.gone = True
-            raise KernelGone(f"{what} sent back more than the tests accept")
+            self._drop()
+            raise boundary.BoundaryError(f"{what} sent back more than the tests accept")
         return self._exact(size, what)
 
     # -- encoding ---------------------------------------------------------------------------------
@@ -187,7 +216,7 @@ class KernelLink:
     # -- one request --------------------------------------------------------------------------------
     def request(self, message, what):
         self._serve()
-        self._interrupted = False
+        self.interrupted = False
         self._send(boundary.encode(message, self.refer, self.tag_generator).encode("utf-8"))
         while True:
             raw = self._receive(what)
@@ -206,9 +235,9 @@ class KernelLink:
             error = reply.get("error")
             if not (isinstance(error, list) and len(error) == 2 and all(isinstance(e, str) for e in error)):
                 raise boundary.BoundaryError(f"{what} sent back something that is not data")
-            if error[0] == "KeyboardInterrupt" and self._interrupted:
+            if error[0] == "KeyboardInterrupt" and self.interrupted:
                 raise CallTimeout(f"{what} ran over the time limit of the test and was interrupted")
-            raise _student_error(error[0], f"{error[1]} (in {what})" if error[1] else f"in {what}")
+            raise _student_error(error[0], what, error[1])
 
     def _call_back(self, message):
         fn = self.callbacks.get(message.get("callback"))
@@ -434,9 +463,11 @@ class Referee:
             if stream.getvalue():
                 outputs.append({"output_type": "stream", "name": name, "text": stream.getvalue()})
         if error is not None:
+            lines = traceback.format_exception(type(error), error, error.__traceback__)
+            if getattr(error, "detail", ""):
+                lines.append(f"The student's code said: {error.detail}\n")
             outputs.append({"output_type": "error", "ename": type(error).__name__,
-                            "evalue": str(error),
-                            "traceback": traceback.format_exception(type(error), error, error.__traceback__)})
+                            "evalue": str(error), "traceback": lines})
         elif value is not None:
             try:
                 text = repr(value)
@@ -474,6 +505,8 @@ def main(conn, cells, socket_path):
             message = conn.recv()
         except EOFError:
             return
+        if message[0] in ("not serving", "serving", "dead"):   # late news of an ended phase
+            continue
         if message[0] == "catch_up":
             referee.link.start(message[2])
             try:

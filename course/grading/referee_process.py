@@ -37,7 +37,8 @@ def _context():
     global _CONTEXT
     if _CONTEXT is None:
         _CONTEXT = multiprocessing.get_context("forkserver")
-        _CONTEXT.set_forkserver_preload(["numpy", "course.checks", "course.grading.referee"])
+        _CONTEXT.set_forkserver_preload(["numpy", "course.checks", "course.grading.referee",
+                                         "IPython.core.inputtransformer2"])
     return _CONTEXT
 
 
@@ -76,27 +77,41 @@ class TestProcess:
             return None
         loop = asyncio.get_running_loop()
         deadline = loop.time() + seconds + GRACE
-        serving = None
         try:
             self.conn.send((*message, seconds))
         except OSError:
             self.kill()
             return None
+        receiving, serving, serve_id = None, None, None
         while True:
-            reply = await self._recv(max(0.0, deadline - loop.time()))
+            if receiving is None:
+                receiving = asyncio.ensure_future(self._recv(max(0.0, deadline - loop.time())))
+            await asyncio.wait([t for t in (receiving, serving) if t is not None],
+                               return_when=asyncio.FIRST_COMPLETED)
+            if serving is not None and serving.done() and not receiving.done():
+                # The kernel ended its serve() by itself (its code broke it): say so.
+                serving = None
+                self.conn.send(("not serving", serve_id))
+                continue
+            reply, receiving = receiving.result(), None
             if reply is None:
                 self.kill()
                 return None
-            if reply == ("serve",):
-                serving = await kernel.serve()
-                self.conn.send(("serving",) if serving else ("dead",))
+            if reply[0] == "serve":
+                serve_id = reply[1]
+                msg_id = await kernel.serve()
+                serving = asyncio.ensure_future(kernel.served(msg_id)) if msg_id else None
+                self.conn.send(("serving" if msg_id else "dead", serve_id))
             elif reply == ("interrupt",):
                 await kernel.interrupt()
             elif reply == ("stuck",):
                 kernel.stuck = True
             elif reply[0] == "done":
-                if serving:
-                    await kernel.served(serving)
+                if serving is not None:
+                    try:
+                        await asyncio.wait_for(serving, 10)
+                    except asyncio.TimeoutError:
+                        pass
                 return reply[1]
 
     def kill(self):

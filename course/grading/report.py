@@ -8,6 +8,8 @@ import json
 import sys
 from pathlib import Path
 
+from course.grading.redact import feedback_note
+
 
 def totals(results):
     """(score, max) over the autograded and hand-graded cells of some notebook results."""
@@ -28,8 +30,10 @@ def submission_json(submission, results):
     }
 
 
-def feedback_html(submission, result):
-    """Redacted feedback for one notebook: no cell source, no output, no traceback."""
+def feedback_html(submission, result, redactor):
+    """Feedback for one notebook in the course's own words: test names, points and messages, and
+    the grader's notes as ``redact.feedback_note`` words them; no cell source, no output, no
+    traceback, nothing that came from the student's kernel, no hidden test."""
     rows = []
     for cell in result["cells"]:
         if cell["kind"] == "answer":
@@ -38,9 +42,14 @@ def feedback_html(submission, result):
         points = "–" if cell["points"] is None else f"{cell['points']:g}"
         rows.append(f"<tr class='{state.replace(' ', '-')}'><td>{html.escape(cell['grade_id'])}</td>"
                     f"<td>{points} / {cell['max']:g}</td><td>{state}</td>"
-                    f"<td>{html.escape(cell['message'] or '')}</td></tr>")
+                    f"<td>{html.escape(redactor.message(cell['message']))}</td></tr>")
     score, top = totals([result])
-    notes = "".join(f"<li>{html.escape(f)}</li>" for f in result["flags"])
+    sentences = []
+    for flag in result["flags"]:
+        note = feedback_note(flag)
+        if note and note not in sentences and not redactor.reveals(note):
+            sentences.append(note)
+    notes = "".join(f"<li>{html.escape(n)}</li>" for n in sentences)
     return f"""<!DOCTYPE html>
 <html><head><meta charset="utf-8"><title>{html.escape(result['notebook'])}: feedback</title>
 <style>body{{font-family:sans-serif;max-width:60em;margin:2em auto}}td,th{{padding:.3em .6em;
@@ -56,8 +65,9 @@ border-bottom:1px solid #ddd;text-align:left;vertical-align:top}}.passed td:nth-
 """
 
 
-def write_reports(out_dir, course_root, graded):
-    """graded: [(submission, [results])]. Writes grades.csv, JSON per submission and feedback."""
+def write_reports(out_dir, course_root, graded, redactors):
+    """graded: [(submission, [results])]; redactors: {assignment: Redactor}. Writes grades.csv,
+    JSON per submission and feedback."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     rows = []
@@ -70,7 +80,7 @@ def write_reports(out_dir, course_root, graded):
         for result in results:
             fb = Path(course_root) / "feedback" / student / assignment / f"{result['notebook']}.html"
             fb.parent.mkdir(parents=True, exist_ok=True)
-            fb.write_text(feedback_html(submission, result), encoding="utf-8")
+            fb.write_text(feedback_html(submission, result, redactors[assignment]), encoding="utf-8")
         rows.append({"student": student, "assignment": assignment, "score": data["score"],
                      "max_score": data["max_score"], "flags": len(data["flags"]), "scan": len(data["scan"])})
     # grades.csv covers every submission graded so far (merging shards adds to it).

@@ -80,6 +80,19 @@ def _new_cell(grade_id, spec_cell):
     return cell
 
 
+def _key(cell):
+    grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+    return ("grade", grade_id) if grade_id else ("cell", cell.get("id"))
+
+
+def _release_order(nb_spec):
+    """The released notebook's cells in order, as keys: ("grade", grade_id) for nbgrader cells,
+    ("cell", cell id) for the instructor's other cells (students keep those ids)."""
+    keys = [tuple(k) for k in nb_spec.get("release_keys") or []]
+    known = {k[1] for k in keys if k[0] == "grade"}
+    return keys + [("grade", g) for g in nb_spec["order"] if g not in known]
+
+
 def restore(nb, nb_spec):
     """Repair ``nb`` in place against the notebook's spec; return flags describing each repair."""
     flags = []
@@ -89,7 +102,13 @@ def restore(nb, nb_spec):
     nb, _ = DeduplicateIds().preprocess(nb, resources)
     dupes = sorted({g for g in before if g and before.count(g) > 1})
     if dupes:
-        flags.append(f"cells share an nbgrader id ({', '.join(dupes)}): only the last copy is graded")
+        flags.append(f"cells share an nbgrader id ({', '.join(dupes)}): the last copy keeps it, the "
+                     "others run as ordinary cells")
+    for cell in nb.cells:
+        # A cell copied in JupyterLab carries the same nbgrader metadata; nbgrader empties it on
+        # all but the last copy. Empty metadata would fail nbgrader's schema check.
+        if "nbgrader" in cell.metadata and not cell.metadata["nbgrader"]:
+            del cell.metadata["nbgrader"]
     if nb_spec.get("kernelspec"):
         nb.metadata["kernelspec"] = nb_spec["kernelspec"]
     cells = nb_spec["cells"]
@@ -121,19 +140,20 @@ def restore(nb, nb_spec):
             cell.source = spec_cell["source"]
         if spec_cell["locked"]:
             assert compute_checksum(cell) == spec_cell["checksum"], grade_id
-    # Put back deleted test (and other locked graded) cells after their predecessor.
-    order = nb_spec["order"]
-    for position, grade_id in enumerate(order):
-        spec_cell = cells[grade_id]
-        if grade_id in present or not (spec_cell["locked"] or spec_cell["grade"]):
+    # Put back deleted test (and other locked graded) cells where the instructor put them: after
+    # the nearest earlier cell of the released notebook still there, instructor cells included.
+    order = _release_order(nb_spec)
+    for position, key in enumerate(order):
+        grade_id = key[1] if key[0] == "grade" else None
+        if grade_id is None or grade_id in present:
             continue
-        if spec_cell["solution"] or spec_cell["task"]:
+        spec_cell = cells[grade_id]
+        if not (spec_cell["locked"] or spec_cell["grade"]) or spec_cell["solution"] or spec_cell["task"]:
             continue   # an answer the student deleted stays deleted (and scores what nbgrader gives)
         flags.append(f"cell {grade_id} was missing: put back")
         index = 0
         for earlier in reversed(order[:position]):
-            spots = [i for i, c in enumerate(nb.cells)
-                     if c.metadata.get("nbgrader", {}).get("grade_id") == earlier]
+            spots = [i for i, c in enumerate(nb.cells) if _key(c) == earlier]
             if spots:
                 index = spots[-1] + 1
                 break

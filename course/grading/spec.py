@@ -24,6 +24,7 @@ def read_spec(db_url, assignment, release_dir=None, source_dir=None):
     gradebook keeps no positions), used to put a deleted test cell back where it was.
     layout: the released notebook's code cells in order, as the test process needs them (see
     ``_layout``); only names from the instructor's solutions (``source_dir``), never their code.
+    release_keys: every released cell in order, as ["grade", grade_id] or ["cell", cell id].
     """
     notebooks = {}
     with Gradebook(db_url) as gb:
@@ -55,6 +56,9 @@ def read_spec(db_url, assignment, release_dir=None, source_dir=None):
                 "kernelspec": json.loads(nb.kernelspec) if nb.kernelspec else None,
                 "order": order, "cells": cells,
                 "layout": _layout(release_cells, cells, _solution_names(source_dir, nb.name)),
+                "release_keys": [["grade", c.metadata.get("nbgrader", {}).get("grade_id")]
+                                 if c.metadata.get("nbgrader", {}).get("grade_id") else ["cell", c.get("id")]
+                                 for c in release_cells],
             }
     return {"assignment": assignment, "notebooks": notebooks}
 

@@ -15,11 +15,11 @@ from nbgrader.utils import determine_grade
 from course.grading import sanitize
 from course.grading.execute import execute
 from course.grading.limits import Limits
+from course.grading.redact import Redactor
 from course.grading.sandbox import Sandbox
 from course.grading.scan import scan_notebook
 from course.grading.spec import hidden_lines
 
-MESSAGE_CHARS = 400
 NOT_TO_THE_END = "scored 0 because the notebook did not run to the end (as with nbgrader autograde)"
 
 
@@ -50,13 +50,6 @@ def _test_message(cell, score, max_score):
     return "passed"
 
 
-def _redact(message, secret_lines):
-    message = (message or "").strip()
-    if any(line in message for line in secret_lines):
-        return "the test failed (details withheld: they would reveal the test)"
-    return message[:MESSAGE_CHARS] + ("…" if len(message) > MESSAGE_CHARS else "")
-
-
 def _zero_result(job, nb_spec, reason, status):
     cells = []
     for grade_id in nb_spec["order"]:
@@ -73,7 +66,7 @@ def grade_notebook(job):
     started = time.monotonic()
     limits = Limits(**job["limits"])
     nb_spec = job["spec"]["notebooks"][job["notebook"]]
-    secret = hidden_lines(job["spec"])
+    redactor = Redactor(hidden_lines(job["spec"]))
     result = {"student": job["student"], "assignment": job["assignment"],
               "notebook": job["notebook"], "status": "graded", "flags": list(job.get("flags", [])),
               "scan": [], "cells": [], "timings": {}, "autograded": None}
@@ -145,7 +138,7 @@ def grade_notebook(job):
                 message = "no answer" if score == 0 else "graded by hand"
         entry["points"] = None if score is None else float(score)
         entry["passed"] = None if score is None else score >= sc["points"]
-        entry["message"] = _redact(message, secret)
+        entry["message"] = redactor.message(message)
         result["cells"].append(entry)
     graded_ids = {c["grade_id"] for c in result["cells"]}
     for c in _zero_result(job, nb_spec, "this cell was deleted", "deleted"):
