@@ -278,10 +278,19 @@ def slice_statements(source, needed, imported=frozenset()):
     except SyntaxError:
         return source, set(needed)
     lines = source.split("\n")
+    # What a library call made here (fig, ax = plt.subplots()) is the library's: drawing with it
+    # changes none of the notebook's data.
+    trusted = set(imported)
+    for stmt in tree.body:
+        if isinstance(stmt, ast.Assign) and isinstance(stmt.value, ast.Call) and \
+                _base_name(stmt.value.func) in imported:
+            for target in stmt.targets:
+                trusted |= {n.id for n in ast.walk(target) if isinstance(n, ast.Name)}
+    trusted = frozenset(trusted)
     want, keep = set(needed), []
     for stmt in reversed(tree.body):
         text = _statement_source(lines, stmt)
-        names = CellNames(text, imported)
+        names = CellNames(text, trusted)
         if names.opaque or names.changes() & want:
             keep.append(text)
             want -= names.binds

@@ -235,6 +235,8 @@ class KernelLink:
             error = reply.get("error")
             if not (isinstance(error, list) and len(error) == 2 and all(isinstance(e, str) for e in error)):
                 raise boundary.BoundaryError(f"{what} sent back something that is not data")
+            if message.get("op") == "get" and error[0] == "NameError":
+                raise NameError(f"name '{message['name']}' is not defined")
             if error[0] == "KeyboardInterrupt" and self.interrupted:
                 raise CallTimeout(f"{what} ran over the time limit of the test and was interrupted")
             raise _student_error(error[0], what, error[1])
