@@ -31,3 +31,9 @@ def load_moons_train():
 def load_moons_noisy():
     """100 points, noise 0.25, random state 0: the noisier set of Part B."""
     return load_moons(100, 0.25, 0)
+
+
+def load_moons_new():
+    """1000 points, noise 0.25, random state 1: new points from the distribution of the noisy set,
+    never used for training (Lecture 3b measures how well its networks generalise on them)."""
+    return load_moons(1000, 0.25, 1)

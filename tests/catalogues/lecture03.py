@@ -6,12 +6,17 @@ ASSIGNMENT = "03_two_moons"
 A = "a_from_scratch"
 B = "b_vector_jacobian_products"
 
-# ---- Part A ------------------------------------------------------------------------------
+# ---- Lecture 3a --------------------------------------------------------------------------
 
-LOG_LOSS_NO_MINUS = '''
+LOG_LOSS = '''
+def log_loss(y_pred, y):
+    p = np.clip(y_pred, 1e-12, 1.0 - 1e-12)
+    return {body}
+'''
+LOG_LOSS_SWAPPED = '''
 def log_loss(y, y_pred):
     p = np.clip(y_pred, 1e-12, 1.0 - 1e-12)
-    return y * np.log(p) + (1.0 - y) * np.log(1.0 - p)
+    return -(y * np.log(p) + (1.0 - y) * np.log(1.0 - p))
 '''
 
 SIGMOID_LITERAL = '''
@@ -27,29 +32,28 @@ def feed_forward(X, weights):
     return hidden, sigmoid(with_bias @ W2)
 '''
 
-DERIVATIVES = '''
+SIGMOID_DERIVATIVE = '''
 def sigmoid_derivative(z):
-    {sigmoid_body}
-
-
-def log_loss_derivative(y, y_pred):
-    p = np.clip(y_pred, 1e-12, 1.0 - 1e-12)
-    {log_loss_body}
+    {body}
 '''
-SIGMOID_DER_OK = "s = sigmoid(z)\n    return s * (1.0 - s)"
-LOG_LOSS_DER_OK = "return -y / p + (1.0 - y) / (1.0 - p)"
+
+LOG_LOSS_DERIVATIVE = '''
+def log_loss_derivative(y_pred, y):
+    {body}
+'''
+LOG_LOSS_DER_OK = "p = np.clip(y_pred, 1e-12, 1.0 - 1e-12)\n    return -y / p + (1.0 - y) / (1.0 - p)"
 
 BACKPROP = '''
 def backprop(weights, hidden, output, y, X):
     W1, W2 = weights
     hidden_with_bias = add_bias(hidden)
-    delta_out = {delta_out}
-    grad_W2 = hidden_with_bias.T @ delta_out
-    delta_hidden = (delta_out @ {w2_rows}.T) * hidden * (1.0 - hidden)
-    grad_W1 = X.T @ delta_hidden
+    delta2 = {delta2}
+    grad_W2 = hidden_with_bias.T @ delta2
+    delta1 = (delta2 @ {w2_rows}.T) * hidden * (1.0 - hidden)
+    grad_W1 = X.T @ delta1
     return grad_W1, grad_W2
 '''
-CHAIN = "log_loss_derivative(y, output) * output * (1.0 - output)"
+SIMPLE = "output - y"
 
 BACKPROP_EINSUM = '''
 def backprop(weights, hidden, output, y, X):
@@ -66,146 +70,256 @@ def gradient_step(weights, grads, lr):
     return [w + lr * g for w, g in zip(weights, grads)]
 '''
 
+TRAIN = '''
+def train(X, y, n_hidden=6, lr=0.05, steps=1000, seed=0):
+    {start}
+    weights = [W1, W2]
+    losses = []
+    for _ in range(steps):
+        hidden, output = feed_forward(X, weights)
+        {record}
+        weights = gradient_step(weights, backprop(weights, hidden, output, y, X), lr)
+    return weights, losses
+'''
+START_OK = ("rng = np.random.default_rng(seed)\n"
+            "    W1 = rng.normal(size=(X.shape[1], n_hidden))\n"
+            "    W2 = rng.normal(size=(n_hidden + 1, 1))")
+RECORD_OK = "losses.append(float(np.sum(log_loss(output, y))))"
+
 TRAIN_WHILE_LOOP = '''
-def train(X, y, n_hidden=4, lr=0.05, steps=1000, seed=0):
-    rng = np.random.default_rng(seed)
-    W1 = rng.normal(size=(X.shape[1], n_hidden))
-    W2 = rng.normal(size=(n_hidden + 1, 1))
+def train(X, y, n_hidden=6, lr=0.05, steps=1000, seed=0):
+    generator = np.random.default_rng(seed)
+    W1 = generator.standard_normal((X.shape[1], n_hidden))
+    W2 = generator.standard_normal((n_hidden + 1, 1))
     losses = []
     step = 0
     while step < steps:
         hidden, output = feed_forward(X, [W1, W2])
-        losses.append(np.sum(log_loss(y, output)))
+        losses.append(log_loss(output, y).sum().item())
         grad_W1, grad_W2 = backprop([W1, W2], hidden, output, y, X)
-        W1, W2 = gradient_step([W1, W2], [grad_W1, grad_W2], lr)
+        W1, W2 = W1 - lr * grad_W1, W2 - lr * grad_W2
         step += 1
     return [W1, W2], losses
 '''
 
-TAMPER = BACKPROP.format(delta_out=f"({CHAIN}) / len(y)", w2_rows="W2[:-1]") + '''
+TRAIN_LOSS_AFTER_UPDATE = '''
+def train(X, y, n_hidden=6, lr=0.05, steps=1000, seed=0):
+    rng = np.random.default_rng(seed)
+    weights = [rng.normal(size=(X.shape[1], n_hidden)), rng.normal(size=(n_hidden + 1, 1))]
+    losses = []
+    for _ in range(steps):
+        hidden, output = feed_forward(X, weights)
+        weights = gradient_step(weights, backprop(weights, hidden, output, y, X), lr)
+        losses.append(float(log_loss(feed_forward(X, weights)[1], y).sum()))
+    return weights, losses
+'''
+
+TAMPER = BACKPROP.format(delta2="(output - y) / len(y)", w2_rows="W2[:-1]") + '''
 np.allclose = lambda *a, **k: True
 np.testing.assert_allclose = lambda *a, **k: None
 '''
 
-# ---- Part B ------------------------------------------------------------------------------
+# ---- Lecture 3b --------------------------------------------------------------------------
 
 MSE_BACKWARD = '''
-def mse_backward(y, z2):
+def mse_backward(y_hat, y):
     return {body}
+'''
+MSE_BACKWARD_SWAPPED = '''
+def mse_backward(y, y_hat):
+    return 2.0 / y.shape[0] * (y_hat - y)
 '''
 
 MATMUL_WEIGHTS = '''
-def matmul_backward_weights(a, dz):
+def matmul_backward_weights(a, delta):
     return {body}
 '''
 
 MATMUL_INPUT = '''
-def matmul_backward_input(w, dz):
+def matmul_backward_input(w, delta):
     return {body}
 '''
 
 RELU = '''
-def relu_backward(z, da):
+def relu_backward(z, grad_a):
     return {body}
 '''
 
 BIAS = '''
 def backward_bias(X, y, params):
     cache = forward(X, params, "linear")
-    dz2 = mse_backward(y, cache["z2"])
-    dz1 = relu_backward(cache["z1"], matmul_backward_input(params["W2"], dz2))
-    return {{"W1": matmul_backward_weights(X, dz1), "b1": dz1.{reduce}(axis=0, keepdims=True),
-            "W2": matmul_backward_weights(cache["a1"], dz2), "b2": dz2.{reduce}(axis=0, keepdims=True)}}
+    delta2 = mse_backward(cache["z2"], y)
+    delta1 = relu_backward(cache["z1"], matmul_backward_input(params["W2"], delta2))
+    return {{"W1": matmul_backward_weights(X, delta1), "b1": delta1.{reduce}(axis=0, keepdims=True),
+            "W2": matmul_backward_weights(cache["a1"], delta2), "b2": delta2.{reduce}(axis=0, keepdims=True)}}
 '''
 
 SIGMOID_MSE_NO_PRIME = '''
 def backward_sigmoid_mse(X, y, params):
     cache = forward(X, params, "sigmoid")
-    dz2 = mse_backward(y, cache["y_hat"])
-    dz1 = relu_backward(cache["z1"], matmul_backward_input(params["W2"], dz2))
-    return {"W1": matmul_backward_weights(X, dz1), "b1": dz1.sum(axis=0, keepdims=True),
-            "W2": matmul_backward_weights(cache["a1"], dz2), "b2": dz2.sum(axis=0, keepdims=True)}
+    delta2 = mse_backward(cache["y_hat"], y)
+    delta1 = relu_backward(cache["z1"], matmul_backward_input(params["W2"], delta2))
+    return {"W1": matmul_backward_weights(X, delta1), "b1": delta1.sum(axis=0, keepdims=True),
+            "W2": matmul_backward_weights(cache["a1"], delta2), "b2": delta2.sum(axis=0, keepdims=True)}
 '''
 
-BCE_NO_MINUS = '''
+BCE = '''
+def bce_loss(y_hat, y):
+    p = np.clip(y_hat, {eps}, 1.0 - {eps})
+    return float({sign}np.mean(y * np.log(p) + (1.0 - y) * np.log(1.0 - p)))
+'''
+BCE_SWAPPED = '''
 def bce_loss(y, y_hat):
     p = np.clip(y_hat, 1e-12, 1.0 - 1e-12)
-    return float(np.mean(y * np.log(p) + (1.0 - y) * np.log(1.0 - p)))
+    return float(-np.mean(y * np.log(p) + (1.0 - y) * np.log(1.0 - p)))
+'''
+BCE_WHERE = '''
+def bce_loss(y_hat, y):
+    p = np.minimum(np.maximum(y_hat, 1e-12), 1 - 1e-12)
+    per_point = np.where(y == 1, -np.log(p), -np.log(1 - p))
+    return per_point.sum() / len(y)
 '''
 
 BCE_BACKWARD = '''
 def backward_sigmoid_bce(X, y, params):
     cache = forward(X, params, "sigmoid")
     p = np.clip(cache["y_hat"], 1e-12, 1.0 - 1e-12)
-    {dz2}
+    {delta2}
     grads = {{}}
-    grads["W2"] = cache["a1"].T @ dz2
-    grads["b2"] = np.sum(dz2, axis=0, keepdims=True)
-    dz1 = np.where(cache["z1"] > 0, dz2 @ params["W2"].T, 0.0)
-    grads["W1"] = X.T @ dz1
-    grads["b1"] = np.sum(dz1, axis=0, keepdims=True)
+    grads["W2"] = cache["a1"].T @ delta2
+    grads["b2"] = np.sum(delta2, axis=0, keepdims=True)
+    delta1 = np.where(cache["z1"] > 0, delta2 @ params["W2"].T, 0.0)
+    grads["W1"] = X.T @ delta1
+    grads["b1"] = np.sum(delta1, axis=0, keepdims=True)
     return grads
 '''
-BCE_CHAIN = ("dy_hat = -(y / p - (1.0 - y) / (1.0 - p)) / len(y)\n"
-             "    dz2 = dy_hat * p * (1.0 - p)")
+# The loss's derivative times the sigmoid's, not simplified; right when the sigmoid's derivative
+# is taken from the same clipped p (the product is then p - y to rounding) ...
+BCE_CHAIN_CLIPPED = ("grad_y_hat = -(y / p - (1.0 - y) / (1.0 - p)) / len(y)\n"
+                     "    delta2 = grad_y_hat * p * (1.0 - p)")
+# ... and wrong when it is taken from the unclipped output: it vanishes for saturated outputs.
+BCE_CHAIN_UNCLIPPED = ("grad_y_hat = -(y / p - (1.0 - y) / (1.0 - p)) / len(y)\n"
+                       "    delta2 = grad_y_hat * cache[\"y_hat\"] * (1.0 - cache[\"y_hat\"])")
 
 VARIANTS = [
-    # Part A
-    Variant("log loss without minus", A, {"log_loss": LOG_LOSS_NO_MINUS}, True,
+    # Lecture 3a
+    Variant("log loss without minus", A, {"log_loss": LOG_LOSS.format(body="y * np.log(p) + (1.0 - y) * np.log(1.0 - p)")}, True,
             ("test_log_loss",), "drops the minus sign of the log loss"),
+    Variant("log loss with the old argument order", A, {"log_loss": LOG_LOSS_SWAPPED}, True,
+            ("test_log_loss",), "takes (y, y_pred) instead of the prediction first"),
+    Variant("log loss with where", A,
+            {"log_loss": LOG_LOSS.format(body="np.where(y == 1, -np.log(p), -np.log(1 - p))")}, False,
+            why="np.where on the label instead of the two-term formula"),
     Variant("literal sigmoid", A, {"sigmoid": SIGMOID_LITERAL}, False,
             why="1/(1+exp(-z)) written literally is correct (the tests silence overflow)"),
     Variant("bias column first", A, {"feed_forward": FEED_FORWARD_BIAS_FIRST}, True,
             ("test_feed_forward",), "puts the hidden bias column in front, against W2's last row"),
     Variant("sigmoid derivative of output", A,
-            {"derivatives": DERIVATIVES.format(sigmoid_body="return z * (1.0 - z)", log_loss_body=LOG_LOSS_DER_OK)},
+            {"sigmoid_derivative": SIGMOID_DERIVATIVE.format(body="return z * (1.0 - z)")},
             True, ("test_sigmoid_derivative",), "applies s(1 - s) to z instead of sigmoid(z)"),
+    Variant("sigmoid derivative through exp", A,
+            {"sigmoid_derivative": SIGMOID_DERIVATIVE.format(body="e = np.exp(-np.abs(z))\n    return e / (1.0 + e) ** 2")},
+            False, why="e^-|z| / (1 + e^-|z|)^2, the symmetric closed form"),
     Variant("log loss derivative sign", A,
-            {"derivatives": DERIVATIVES.format(sigmoid_body=SIGMOID_DER_OK, log_loss_body="return y / p - (1.0 - y) / (1.0 - p)")},
+            {"log_loss_derivative": LOG_LOSS_DERIVATIVE.format(
+                body="p = np.clip(y_pred, 1e-12, 1.0 - 1e-12)\n    return y / p - (1.0 - y) / (1.0 - p)")},
             True, ("test_log_loss_derivative",), "wrong sign of the log-loss derivative"),
+    Variant("log loss derivative with the old argument order", A,
+            {"log_loss_derivative": LOG_LOSS_DERIVATIVE.format(body=LOG_LOSS_DER_OK).replace(
+                "log_loss_derivative(y_pred, y)", "log_loss_derivative(y, y_pred)")},
+            True, ("test_log_loss_derivative",), "takes (y, y_pred) instead of the prediction first"),
+    Variant("log loss derivative without the upper clip", A,
+            {"log_loss_derivative": LOG_LOSS_DERIVATIVE.format(
+                body="p = np.maximum(y_pred, 1e-12)\n    return -y / p + (1.0 - y) / (1.0 - p)")},
+            True, ("test_log_loss_derivative",), "clips only from below: y_pred = 1 gives inf"),
+    Variant("log loss derivative with another epsilon", A,
+            {"log_loss_derivative": LOG_LOSS_DERIVATIVE.format(
+                body="p = np.clip(y_pred, 2e-12, 1.0 - 2e-12)\n    return -y / p + (1.0 - y) / (1.0 - p)")},
+            True, ("test_log_loss_derivative",), "clips at 2e-12: the edge values are off by a factor 2"),
+    Variant("log loss derivative as one fraction", A,
+            {"log_loss_derivative": LOG_LOSS_DERIVATIVE.format(
+                body="p = np.minimum(np.maximum(y_pred, 1e-12), 1 - 1e-12)\n    return (p - y) / (p * (1 - p))")},
+            False, why="(p - y) / (p (1 - p)), clipped with minimum/maximum"),
     Variant("bias row kept in backprop", A,
-            {"backprop": BACKPROP.format(delta_out=CHAIN, w2_rows="W2")}, True,
+            {"backprop": BACKPROP.format(delta2=SIMPLE, w2_rows="W2")}, True,
             ("test_backprop",), "backpropagates through the output bias row"),
     Variant("backprop of the mean", A,
-            {"backprop": BACKPROP.format(delta_out=f"({CHAIN}) / len(y)", w2_rows="W2[:-1]")}, True,
+            {"backprop": BACKPROP.format(delta2="(output - y) / len(y)", w2_rows="W2[:-1]")}, True,
             ("test_backprop",), "gradient of the mean log loss, not the summed one"),
+    Variant("backprop by the product of derivatives", A,
+            {"backprop": BACKPROP.format(delta2="log_loss_derivative(output, y) * sigmoid_derivative(hidden_with_bias @ W2)",
+                                         w2_rows="W2[:-1]")}, True,
+            ("test_backprop",), "l'(y_hat, y) * sigma'(Z2): vanishes for confidently wrong outputs"),
+    Variant("backprop by the product, clipped consistently", A,
+            {"backprop": BACKPROP.format(
+                delta2="log_loss_derivative(output, y) * np.clip(output, 1e-12, 1 - 1e-12) * (1 - np.clip(output, 1e-12, 1 - 1e-12))",
+                w2_rows="W2[:-1]")}, False,
+            why="the product with sigma' taken from the same clipped output is p - y to rounding"),
     Variant("backprop with einsum", A, {"backprop": BACKPROP_EINSUM}, False,
             why="output - y directly, einsum instead of matrix products"),
     Variant("gradient step uphill", A, {"gradient_step": GRADIENT_STEP_UPHILL}, True,
             ("test_gradient_step",), "adds the gradient instead of subtracting it"),
     Variant("train with while loop", A, {"train": TRAIN_WHILE_LOOP}, False,
-            why="a while loop and separate W1, W2 variables"),
+            why="a while loop, standard_normal draws, separate W1, W2 updated in place of gradient_step"),
+    Variant("train records the mean", A,
+            {"train": TRAIN.format(start=START_OK, record="losses.append(float(np.mean(log_loss(output, y))))")}, True,
+            ("test_train",), "records the mean log loss where the sum is documented"),
+    Variant("train ignores its seed", A,
+            {"train": TRAIN.format(start="W1 = rng.normal(size=(X.shape[1], n_hidden))\n    W2 = rng.normal(size=(n_hidden + 1, 1))",
+                                   record=RECORD_OK)}, True,
+            ("test_train",), "draws from the notebook's global rng instead of default_rng(seed)"),
+    Variant("train draws W2 first", A,
+            {"train": TRAIN.format(start="rng = np.random.default_rng(seed)\n    W2 = rng.normal(size=(n_hidden + 1, 1))\n"
+                                         "    W1 = rng.normal(size=(X.shape[1], n_hidden))", record=RECORD_OK)}, True,
+            ("test_train",), "draws W2 before W1, against the documented order"),
+    Variant("train records the loss after the update", A, {"train": TRAIN_LOSS_AFTER_UPDATE}, True,
+            ("test_train",), "losses[0] is the loss after the first step, not of the starting weights"),
     Variant("tamper with allclose", A, {"backprop": TAMPER}, True,
             ("test_backprop",), "wrong gradient plus np.allclose / assert_allclose replaced"),
-    # Part B
-    Variant("mse backward sign", B, {"mse_backward": MSE_BACKWARD.format(body="2.0 / y.shape[0] * (y - z2)")},
-            True, ("test_mse_backward",), "drops the minus sign of d/dz (y - z)^2"),
+    # Lecture 3b
+    Variant("mse backward sign", B, {"mse_backward": MSE_BACKWARD.format(body="2.0 / y.shape[0] * (y - y_hat)")},
+            True, ("test_mse_backward",), "flips the sign of d/dy_hat (y_hat - y)^2"),
+    Variant("mse backward with the old argument order", B, {"mse_backward": MSE_BACKWARD_SWAPPED},
+            True, ("test_mse_backward",), "takes (y, y_hat) instead of the prediction first"),
     Variant("mse backward divided by N twice", B,
-            {"mse_backward": MSE_BACKWARD.format(body="-2.0 / y.shape[0] ** 2 * (y - z2)")}, True,
+            {"mse_backward": MSE_BACKWARD.format(body="2.0 / y.shape[0] ** 2 * (y_hat - y)")}, True,
             ("test_mse_backward",), "divides by N twice"),
     Variant("matmul weights without transpose", B,
-            {"matmul_backward_weights": MATMUL_WEIGHTS.format(body="a @ dz")}, True,
-            ("test_matmul_backward_weights",), "a1 @ dz2 instead of a1.T @ dz2"),
+            {"matmul_backward_weights": MATMUL_WEIGHTS.format(body="a @ delta")}, True,
+            ("test_matmul_backward_weights",), "a1 @ delta2 instead of a1.T @ delta2"),
     Variant("matmul input without transpose", B,
-            {"matmul_backward_input": MATMUL_INPUT.format(body="dz @ w")}, True,
-            ("test_matmul_backward_input",), "dz @ w instead of dz @ w.T"),
-    Variant("relu derivative at the gradient", B, {"relu_backward": RELU.format(body="(da > 0) * da")},
-            True, ("test_relu_backward",), "evaluates the ReLU derivative at da instead of z"),
+            {"matmul_backward_input": MATMUL_INPUT.format(body="delta @ w")}, True,
+            ("test_matmul_backward_input",), "delta @ w instead of delta @ w.T"),
+    Variant("relu derivative at the gradient", B, {"relu_backward": RELU.format(body="(grad_a > 0) * grad_a")},
+            True, ("test_relu_backward",), "evaluates the ReLU derivative at grad_a instead of z"),
+    Variant("relu derivative 1 at zero", B, {"relu_backward": RELU.format(body="(z >= 0) * grad_a")},
+            True, ("test_relu_backward",), "z >= 0: passes the gradient at z = 0, where the notebook says 0"),
     Variant("einsum and where", B,
-            {"matmul_backward_weights": MATMUL_WEIGHTS.format(body='np.einsum("nk,nm->km", a, dz)'),
-             "matmul_backward_input": MATMUL_INPUT.format(body='np.einsum("nm,km->nk", dz, w)'),
-             "relu_backward": RELU.format(body="np.where(z > 0, da, 0.0)")}, False,
+            {"matmul_backward_weights": MATMUL_WEIGHTS.format(body='np.einsum("nk,nm->km", a, delta)'),
+             "matmul_backward_input": MATMUL_INPUT.format(body='np.einsum("nm,km->nk", delta, w)'),
+             "relu_backward": RELU.format(body="np.where(z > 0, grad_a, 0.0)")}, False,
             why="einsum for the products, np.where for the ReLU"),
+    Variant("relu with heaviside", B, {"relu_backward": RELU.format(body="grad_a * np.heaviside(z, 0.0)")}, False,
+            why="np.heaviside with the value 0 at z = 0"),
     Variant("bias gradient as mean", B, {"backward_bias": BIAS.format(reduce="mean")}, True,
             ("test_backward_bias",), "averages the incoming gradient for the bias instead of summing"),
     Variant("sigmoid output without derivative", B, {"backward_sigmoid_mse": SIGMOID_MSE_NO_PRIME}, True,
             ("test_backward_sigmoid_mse",), "forgets the sigmoid's derivative"),
-    Variant("bce without minus", B, {"bce_loss": BCE_NO_MINUS}, True,
-            ("test_bce_loss",), "the seed's reminder formula, without the minus sign"),
+    Variant("bce without minus", B, {"bce_loss": BCE.format(eps="1e-12", sign="")}, True,
+            ("test_bce_loss",), "the formula without the minus sign in front"),
+    Variant("bce with another epsilon", B, {"bce_loss": BCE.format(eps="1e-15", sign="-")}, True,
+            ("test_bce_loss",), "clips at 1e-15 where the docstring fixes 1e-12"),
+    Variant("bce with the old argument order", B, {"bce_loss": BCE_SWAPPED}, True,
+            ("test_bce_loss",), "takes (y, y_hat) instead of the prediction first"),
+    Variant("bce with where", B, {"bce_loss": BCE_WHERE}, False,
+            why="minimum/maximum for the clip, np.where on the label, sum / N"),
     Variant("bce backward sign", B,
-            {"backward_sigmoid_bce": BCE_BACKWARD.format(dz2="dz2 = (y - p) / len(y)")}, True,
+            {"backward_sigmoid_bce": BCE_BACKWARD.format(delta2="delta2 = (y - p) / len(y)")}, True,
             ("test_backward_sigmoid_bce",), "gradient of the cross-entropy without its minus sign"),
-    Variant("bce backward by the chain rule", B,
-            {"backward_sigmoid_bce": BCE_BACKWARD.format(dz2=BCE_CHAIN)}, False,
-            why="loss derivative times sigmoid derivative, not simplified; inline products"),
+    Variant("bce backward by the product of derivatives", B,
+            {"backward_sigmoid_bce": BCE_BACKWARD.format(delta2=BCE_CHAIN_UNCLIPPED)}, True,
+            ("test_backward_sigmoid_bce",), "dL/dy_hat times the unclipped sigmoid derivative: vanishes when saturated"),
+    Variant("bce backward by the chain rule, clipped consistently", B,
+            {"backward_sigmoid_bce": BCE_BACKWARD.format(delta2=BCE_CHAIN_CLIPPED)}, False,
+            why="loss derivative times sigmoid derivative of the same clipped p; inline products"),
 ]

@@ -1,0 +1,495 @@
+"""Lecture 3: every number the notebooks' text states is computed here and compared, every claim
+about scikit-learn is checked against the installed scikit-learn, the training target holds over
+many seeds, and exercise numbers, headings and cross-references point at things that exist.
+
+The notebooks' own code (solutions included) is run once, in this process, to compute the numbers.
+A digit that appears in a markdown cell without a check below fails
+``test_every_number_in_the_text_is_checked``: add a claim for it (or fix the text).
+"""
+
+import io
+import re
+import warnings
+from contextlib import redirect_stdout
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+from sklearn.datasets import make_moons  # noqa: E402
+from sklearn.exceptions import ConvergenceWarning  # noqa: E402
+from sklearn.neural_network import MLPClassifier  # noqa: E402
+
+from course.data import moons  # noqa: E402
+from course.sklearn_moons import PART_A_NETWORK, PART_B_DEFAULT, PART_B_TUNED  # noqa: E402
+from course.widgets_boundary import explorer_controls  # noqa: E402
+from tests.course_repo import SOURCE, nbgrader_meta, read  # noqa: E402
+
+A, B = "a_from_scratch", "b_vector_jacobian_products"
+SKIP = {"cell-045", "cell-008"}   # the explorer widget and the optional PyTorch demo
+
+
+def notebook(name):
+    return read(SOURCE / "03_two_moons" / f"{name}.ipynb")
+
+
+def cell(name, cell_id):
+    return next(c for c in notebook(name).cells if c.id == cell_id)
+
+
+def run_notebook(name):
+    """The namespace after running every code cell except the test cells (solutions included)."""
+    space = {}
+    with warnings.catch_warnings(), redirect_stdout(io.StringIO()):
+        warnings.simplefilter("ignore")
+        for c in notebook(name).cells:
+            if c.cell_type == "code" and not nbgrader_meta(c).get("grade") and c.id not in SKIP:
+                exec(compile(c.source, f"{name}:{c.id}", "exec"), space)
+                plt.close("all")
+    return space
+
+
+@pytest.fixture(scope="module")
+def ns_a():
+    return run_notebook(A)
+
+
+@pytest.fixture(scope="module")
+def ns_b():
+    return run_notebook(B)
+
+
+def fit(model, X, y):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        return model.fit(X, np.asarray(y).reshape(-1))
+
+
+class CountingMLP(MLPClassifier):
+    """MLPClassifier that counts its gradient evaluations: one per batch."""
+
+    def _backprop(self, *args, **kwargs):
+        self.backprop_calls = getattr(self, "backprop_calls", 0) + 1
+        return super()._backprop(*args, **kwargs)
+
+
+# ---- Lecture 3a: computed facts ------------------------------------------------------------
+
+def logreg_weights(ns, steps):
+    X = ns["Xb_train"]
+    w = np.zeros((3, 1))
+    for _ in range(steps):
+        w = w - 0.01 * X.T @ (ns["logreg_predict"](X, w) - ns["y_train"])
+    return w
+
+
+def network_accuracy(ns, n_hidden, seed, steps=1000, lr=0.05):
+    weights, _ = ns["train"](ns["Xb_train"], ns["y_train"], n_hidden, lr, steps, seed)
+    return ns["accuracy"](lambda p: ns["feed_forward"](ns["add_bias"](p), weights)[1], ns["X_train"], ns["y_train"])
+
+
+def sigmoid_rounds_to_one(ns):
+    """The smallest z (to 1e-6) at which the notebook's sigmoid returns exactly 1."""
+    low, high = 20.0, 60.0
+    while high - low > 1e-6:
+        middle = (low + high) / 2
+        low, high = (low, middle) if ns["sigmoid"](np.array([middle]))[0] == 1.0 else (middle, high)
+    return high
+
+
+def product_of_derivatives(ns, z):
+    z = np.array([float(z)])
+    return float(ns["log_loss_derivative"](ns["sigmoid"](z), np.zeros(1))[0] * ns["sigmoid_derivative"](z)[0])
+
+
+def test_data_is_what_the_text_says(ns_a, ns_b):
+    for (X, y), (n, noise, state) in [((ns_a["X_small"], ns_a["y_small"]), (50, 0.1, 42)),
+                                      ((ns_a["X_train"], ns_a["y_train"]), (200, 0.1, 42)),
+                                      ((ns_b["X"], ns_b["y"]), (100, 0.25, 0)),
+                                      ((ns_b["X_new"], ns_b["y_new"]), (1000, 0.25, 1))]:
+        X_ref, y_ref = make_moons(n_samples=n, noise=noise, random_state=state)
+        np.testing.assert_array_equal(X, X_ref)
+        np.testing.assert_array_equal(np.asarray(y).ravel(), y_ref)
+
+
+def test_logistic_regression_facts(ns_a):
+    source = cell(A, "cell-020").source
+    assert "range(1000)" in source and "- 0.01 *" in source and "np.zeros((3, 1))" in source
+    w_1000, w_10000 = logreg_weights(ns_a, 1000), logreg_weights(ns_a, 10_000)
+    np.testing.assert_allclose(w_1000, ns_a["w_logreg"], rtol=1e-12)
+    # "after 10 000 steps instead of 1000 the weights and the accuracy are the same to five digits"
+    np.testing.assert_allclose(w_10000, w_1000, rtol=1e-5)
+    predict = lambda w: (lambda p: ns_a["logreg_predict"](ns_a["add_bias"](p), w))  # noqa: E731
+    acc_1000 = ns_a["accuracy"](predict(w_1000), ns_a["X_train"], ns_a["y_train"])
+    acc_10000 = ns_a["accuracy"](predict(w_10000), ns_a["X_train"], ns_a["y_train"])
+    assert acc_1000 == acc_10000
+    # "27 of the 200 points" on the wrong side
+    assert round((1 - acc_1000) * 200) == 27
+    # shapes the text gives: X with its bias column (N, 3), w (3, 1); W1 (3, H)
+    assert ns_a["Xb_train"].shape == (200, 3) and ns_a["w_logreg"].shape == (3, 1)
+    assert ns_a["weights"][0].shape == (3, 6) and ns_a["weights"][1].shape == (7, 1)
+    # thresholding sigma(z) at 0.5 is thresholding z at 0; accuracy() counts p > 0.5 as class 1
+    assert ns_a["sigmoid"](np.array([0.0]))[0] == 0.5
+    assert ns_a["accuracy"](lambda p: np.array([0.5, 0.5 + 1e-9]), np.zeros((2, 2)), np.array([[0.0], [1.0]])) == 1.0
+
+
+def test_exp_overflow_threshold():
+    assert 709 < np.log(np.finfo(float).max) < 710
+    with np.errstate(over="ignore"):
+        assert np.isfinite(np.exp(709.0)) and np.isinf(np.exp(710.0))
+
+
+def test_clip_edges(ns_a, ns_b):
+    """Predictions of exactly 0 and 1 are clipped to [1e-12, 1 - 1e-12], as the text says."""
+    p, y = np.array([0.0, 1.0]), np.array([1.0, 0.0])
+    clipped = np.array([1e-12, 1 - 1e-12])
+    np.testing.assert_allclose(ns_a["log_loss"](p, y), [-np.log(1e-12), -np.log(1 - clipped[1])], rtol=1e-12)
+    np.testing.assert_allclose(ns_a["log_loss_derivative"](p, y), [-1 / 1e-12, 1 / (1 - clipped[1])], rtol=1e-12)
+    assert ns_b["bce_loss"](p.reshape(-1, 1), y.reshape(-1, 1)) == pytest.approx(
+        (-np.log(1e-12) - np.log(1 - clipped[1])) / 2, rel=1e-12)
+
+
+def test_saturation_numbers(ns_a):
+    # z > ln 10^12 ≈ 27.6: 1 - sigma(z) falls below the clip, the product is too small
+    assert f"{np.log(1e12):.1f}" == "27.6"
+    assert 1 - ns_a["sigmoid"](np.array([27.5]))[0] > 1e-12 > 1 - ns_a["sigmoid"](np.array([27.7]))[0]
+    assert product_of_derivatives(ns_a, 27.5) == pytest.approx(1.0, abs=1e-3)
+    for z in [28.0, 30.0, 33.0, 36.0]:
+        assert product_of_derivatives(ns_a, z) < 0.7
+    # beyond z ≈ 36.7 the sigmoid is exactly 1 and the product exactly 0
+    assert f"{sigmoid_rounds_to_one(ns_a):.1f}" == "36.7"
+    assert product_of_derivatives(ns_a, 40.0) == 0.0
+    assert ns_a["sigmoid"](np.array([40.0]))[0] - 0.0 == 1.0
+    # the simple form stays right where the product fails
+    assert product_of_derivatives(ns_a, 30.0) == pytest.approx(0.0936, abs=1e-3)
+
+
+def test_training_target_holds_over_thirty_seeds(ns_a):
+    """The text: with 6 units every seed from 0 to 29 reaches 100 % (target: 97 %)."""
+    accuracies = {seed: network_accuracy(ns_a, 6, seed) for seed in range(30)}
+    assert min(accuracies.values()) == 1.0, accuracies
+
+
+def test_four_hidden_units_stall_from_seed_18(ns_a):
+    assert network_accuracy(ns_a, 4, 18) == pytest.approx(0.895)
+
+
+def test_training_settings_agree(ns_a):
+    import inspect
+    defaults = {k: p.default for k, p in inspect.signature(ns_a["train"]).parameters.items()}
+    assert (defaults["n_hidden"], defaults["lr"], defaults["steps"]) == (6, 0.05, 1000)
+    assert "n_hidden=6, lr=0.05, steps=1000" in cell(A, "cell-040").source
+    assert "6, 0.05, 1000, 0)" in cell(A, "test_train").source
+    assert "0.97" in cell(A, "test_train").source
+    controls = explorer_controls(6, 0.05, 500)
+    assert controls["n_hidden"].min <= 1 and controls["n_hidden"].max >= 8
+
+
+def test_part_a_mlpclassifier_is_what_the_text_says(ns_a):
+    settings = MLPClassifier(**PART_A_NETWORK).get_params()
+    assert settings["hidden_layer_sizes"] == (6,) and settings["activation"] == "logistic"
+    assert settings["solver"] == "adam" and settings["learning_rate_init"] == 0.3
+    assert settings["alpha"] == 0.0 and settings["batch_size"] == 200 and settings["max_iter"] == 200
+    assert settings["n_iter_no_change"] == 200
+    X, y = ns_a["X_train"], ns_a["y_train"]
+    model = fit(CountingMLP(**PART_A_NETWORK), X, y)
+    assert model.out_activation_ == "logistic"
+    assert model.n_iter_ == 200 and model.backprop_calls == 200 and model._optimizer.t == 200   # full batch
+    # Its gradients are those of our backprop divided by N (the mean loss), delta2 = y_hat - y.
+    W1 = np.vstack([model.coefs_[0], model.intercepts_[0]])
+    W2 = np.vstack([model.coefs_[1], model.intercepts_[1]])
+    Xb = ns_a["add_bias"](X)
+    hidden, output = ns_a["feed_forward"](Xb, [W1, W2])
+    ours = ns_a["backprop"]([W1, W2], hidden, output, y, Xb)
+    n = len(X)
+    activations = [X, np.empty((n, 6)), np.empty((n, 1))]
+    deltas = [np.empty_like(a) for a in activations[1:]]
+    coef_grads = [np.empty_like(c) for c in model.coefs_]
+    intercept_grads = [np.empty_like(b) for b in model.intercepts_]
+    loss, coef_grads, intercept_grads = model._backprop(X, y.reshape(-1, 1), None, activations, deltas,
+                                                        coef_grads, intercept_grads)
+    np.testing.assert_allclose(np.vstack([coef_grads[0], intercept_grads[0]]), ours[0] / n, rtol=1e-7, atol=1e-12)
+    np.testing.assert_allclose(np.vstack([coef_grads[1], intercept_grads[1]]), ours[1] / n, rtol=1e-7, atol=1e-12)
+    assert loss == pytest.approx(ns_a["log_loss"](output, y).mean(), rel=1e-9)   # the mean, no penalty
+
+
+# ---- Lecture 3b: computed facts ------------------------------------------------------------
+
+def test_default_mlpclassifier_is_what_the_text_says(ns_b):
+    settings = MLPClassifier().get_params()
+    assert PART_B_DEFAULT == {"random_state": 0}
+    assert settings["hidden_layer_sizes"] == (100,) and settings["activation"] == "relu"
+    assert settings["solver"] == "adam" and settings["learning_rate_init"] == 0.001
+    assert settings["alpha"] == 1e-4 and settings["max_iter"] == 200 and settings["batch_size"] == "auto"
+    assert settings["momentum"] == 0.9 and settings["nesterovs_momentum"] is True
+    assert settings["tol"] == 1e-4 and settings["n_iter_no_change"] == 10
+    X, y = ns_b["X"], ns_b["y"]
+    model = fit(CountingMLP(**PART_B_DEFAULT), X, y)
+    assert model.out_activation_ == "logistic"
+    # batches of min(200, N) points: with N = 100, one batch, the whole data set, per epoch
+    assert model.n_iter_ <= 200 and model.backprop_calls == model.n_iter_ == model._optimizer.t
+    # the penalty is added to the mean log loss: 0.5 * alpha * sum of squared weights / N
+    n = len(X)
+    activations = [X] + [np.empty((n, k)) for k in (100, 1)]
+    deltas = [np.empty_like(a) for a in activations[1:]]
+    grads = ([np.empty_like(c) for c in model.coefs_], [np.empty_like(b) for b in model.intercepts_])
+    loss, *_ = model._backprop(X, y.reshape(-1, 1), None, activations, deltas, *grads)
+    p = model.predict_proba(X)[:, 1:]
+    mean_log_loss = -np.mean(y * np.log(p) + (1 - y) * np.log(1 - p))
+    penalty = 0.5 * 1e-4 * sum(np.sum(c ** 2) for c in model.coefs_) / n
+    assert loss == pytest.approx(mean_log_loss + penalty, rel=1e-9)
+
+
+def test_tuned_mlpclassifier_is_plain_full_batch_gradient_descent(ns_b):
+    settings = MLPClassifier(**PART_B_TUNED).get_params()
+    assert settings["hidden_layer_sizes"] == (32,) and settings["activation"] == "relu"
+    assert settings["solver"] == "sgd" and settings["learning_rate"] == "constant"
+    assert settings["learning_rate_init"] == 1.0 and settings["momentum"] == 0.0
+    assert settings["nesterovs_momentum"] is False and settings["alpha"] == 0.0
+    assert settings["batch_size"] == 100 == len(ns_b["X"]) and settings["max_iter"] == 1000
+    assert settings["n_iter_no_change"] == 1000
+    model = fit(CountingMLP(**PART_B_TUNED), ns_b["X"], ns_b["y"])
+    assert model.n_iter_ == 1000 and model.backprop_calls == 1000
+    # Plain gradient descent: one more epoch moves every parameter by exactly -lr * its gradient.
+    X, y = ns_b["X"], ns_b["y"]
+    one = fit(MLPClassifier(**{**PART_B_TUNED, "max_iter": 1}), X, y)
+    before = [p.copy() for p in one.coefs_ + one.intercepts_]
+    n = len(X)
+    activations = [X, np.empty((n, 32)), np.empty((n, 1))]
+    deltas = [np.empty_like(a) for a in activations[1:]]
+    grads = ([np.empty_like(c) for c in one.coefs_], [np.empty_like(b) for b in one.intercepts_])
+    _, coef_grads, intercept_grads = one._backprop(X, y.reshape(-1, 1), None, activations, deltas, *grads)
+    steps = [g.copy() for g in coef_grads + intercept_grads]
+    one.partial_fit(X, y.reshape(-1))
+    for after, start, grad in zip(one.coefs_ + one.intercepts_, before, steps):
+        np.testing.assert_allclose(after, start - 1.0 * grad, rtol=1e-9, atol=1e-12)
+
+
+def test_default_early_stop_is_what_the_text_says(ns_b):
+    """"stop early once the loss has gone more than 10 epochs in a row without beating its best
+    value so far by at least 1e-4": replaying that rule on the loss curve stops where sklearn did."""
+    model = fit(MLPClassifier(**{**PART_B_TUNED, "n_iter_no_change": 10}), ns_b["X"], ns_b["y"])
+    best, in_a_row, stop = np.inf, 0, None
+    for epoch, loss in enumerate(model.loss_curve_, start=1):
+        in_a_row = in_a_row + 1 if loss > best - 1e-4 else 0
+        best = min(best, loss)
+        if in_a_row > 10:
+            stop = epoch
+            break
+    assert stop is not None and stop == model.n_iter_ < 1000
+
+
+def test_section_4_numbers(ns_b):
+    import inspect
+    acc = ns_b["accuracy"]
+    train_acc = acc(ns_b["predict_bce"], ns_b["X"], ns_b["y"])
+    new_acc = acc(ns_b["predict_bce"], ns_b["X_new"], ns_b["y_new"])
+    assert round(100 * train_acc) == 99 and round(100 * new_acc) == 91
+    assert new_acc < train_acc
+    defaults = {k: p.default for k, p in inspect.signature(ns_b["train_with"]).parameters.items()}
+    assert (defaults["lr"], defaults["steps"]) == (1.0, 1000)
+    assert "init_params(X.shape[1], 32, seed)" in cell(B, "cell-041").source
+    defaults = {k: p.default for k, p in inspect.signature(ns_b["train_relu_mse"]).parameters.items()}
+    assert (defaults["n_hidden"], defaults["lr"], defaults["steps"]) == (32, 0.1, 100)
+    assert cell(B, "cell-026").source.count("0.1 * rng.normal") == 2
+    assert cell(B, "cell-028").source.count("0.1 * rng.normal") == 2
+    # a class-1 point with output 1.5 costs as much as one with output 0.5
+    assert (1.5 - 1) ** 2 == (0.5 - 1) ** 2
+
+
+# ---- every number in the text is one of the checked claims ---------------------------------
+
+# (notebook, cell id, a regular expression for the passage that states the numbers). Each passage
+# is backed by one of the tests above (named in the comment). Exercise, section and lecture numbers
+# and the digits 0, 1 and 2 (labels, shapes, formula constants) are structure, not claims.
+CLAIMS = [
+    (A, "cell-001", r"gradient descent on 200 points"),                               # data
+    (A, "cell-001", r"numbered 1 to 12"),                                              # numbering
+    (A, "cell-003", r"We take 50\s+points with noise 0\.1 \(random state 42\)"),        # data
+    (A, "recap", r"shape \$\(50, 2\)\$ and `y_small` \$\(50, 1\)\$: 50\s+points"),      # data
+    (A, "cell-010", r"below about \$-709\$"),                                           # overflow
+    (A, "cell-013", r"\$\[10\^\{-12\}, 1 - 10\^\{-12\}\]\$"),                            # clip edges
+    (A, "cell-016", r"shape \$\(N, 3\)\$\) and a weight column \$w\$ \(shape \$\(3, 1\)\$\)"),  # logreg
+    (A, "cell-019", r"1000 steps of gradient descent\s+with learning rate 0\.01"),      # logreg
+    (A, "cell-019", r"the 200 training points \(noise 0\.1, random\s+state 42\)"),       # data
+    (A, "cell-021", r"after 10 000 steps instead of 1000"),                            # logreg
+    (A, "why_logreg_fails", r"at 0\.5"),                                               # accuracy
+    (A, "why_logreg_fails", r"\(27 of the 200 points here\)"),                          # logreg
+    (A, "cell-023", r"\$W_1\$ of shape \$\(3, H\)\$"),                                  # shapes
+    (A, "cell-023", r"\$X\$ is \$\(N, 3\)\$"),                                          # shapes
+    (A, "cell-ll-derivative", r"\$\[10\^\{-12\}, 1 - 10\^\{-12\}\]\$"),                  # clip edges
+    (A, "cell-delta2", r"\$z > \\ln 10\^\{12\} \\approx 27\.6\$"),                       # saturation
+    (A, "cell-delta2", r"by \$10\^\{-12\}\$"),                                           # saturation
+    (A, "cell-delta2", r"\$z \\approx 36\.7\$"),                                         # saturation
+    (A, "cell-038", r"Training on 200 points"),                                         # data
+    (A, "cell-038", r"with 6 hidden units, learning rate 0\.05 and 1000 steps on the 200 training\s+points"),
+    (A, "cell-038", r"at least 97 % training accuracy"),                                # settings
+    (A, "cell-038", r"above 0\.5"),                                                     # accuracy
+    (A, "cell-038", r"With only 4 hidden units"),                                       # seed 18
+    (A, "cell-038", r"from seed 18 it ends at 89\.5 %"),                                # seed 18
+    (A, "cell-038", r"every seed from 0 to 29 reaches 100 %"),                          # thirty seeds
+    (A, "cell-042", r"6 hidden units"),                                                 # part A MLP
+    (A, "cell-042", r"\$N = 200\$"),                                                    # part A MLP
+    (A, "cell-042", r"learning rate 0\.3 for 200 epochs, every one on the full\s+batch of 200 points"),
+    (A, "cell-042", r"`n_iter_no_change=200`"),                                         # part A MLP
+    (A, "cell-044", r"4 units against 6"),                                              # settings
+    (A, "cell-044", r"with 8 units"),                                                   # settings (slider)
+    (B, "cell-001", r"numbered 1 to 9"),                                                # numbering
+    (B, "cell-003", r"100 points, noise 0\.25, random state 0"),                         # data
+    (B, "cell-003", r"gets 99 % of them\s+right"),                                      # section 4
+    (B, "cell-003", r"these particular 100 points"),                                    # data
+    (B, "cell-003", r"gets 91 % of 1000 new points"),                                   # section 4
+    (B, "cell-005", r"100 ReLU units, the Adam optimiser with learning rate\s+0\.001, an L2 penalty "
+                    r"\$\\alpha = 10\^\{-4\}\$"),                                       # default MLP
+    (B, "cell-005", r"at most 200\s+epochs, and batches of \$\\min\(200, N\)\$ points, which for our 100 points"),
+    (B, "cell-005", r"32 ReLU units"),                                                  # tuned MLP
+    (B, "cell-005", r"all 100 points in every step, learning rate 1\.0"),                # tuned MLP
+    (B, "cell-005", r"carry 0\.9 times the previous one"),                              # default MLP
+    (B, "cell-005", r"exactly 1000 steps"),                                             # tuned MLP
+    (B, "cell-005", r"more than 10 epochs in a row without beating its best value so far by at least "
+                    r"\$10\^\{-4\}\$"),                                            # early stop
+    (B, "cell-005", r"`n_iter_no_change=1000`"),                                        # tuned MLP
+    (B, "cell-025", r"standard normal times 0\.1\), learning rate 0\.1, 100 steps, 32 hidden units"),
+    (B, "cell-025", r"above 0\.5"),                                                     # accuracy
+    (B, "cell-027", r"output 1\.5 costs as much as one with output 0\.5"),               # section 4
+    (B, "cell-035", r"\$\[10\^\{-12\}, 1 - 10\^\{-12\}\]\$"),                            # clip edges
+    (B, "cell-040", r"the 32-unit `MLPClassifier`"),                                    # tuned MLP
+    (B, "cell-040", r"learning rate 1\.0, 1000 steps"),                                 # section 4
+    (B, "cell-040", r"the 100 training points and on 1000 new points drawn the same way \(noise 0\.25,\s+"
+                    r"random state 1\)"),                                               # data
+]
+
+LINE_STRUCTURE = [
+    r"^#+ \d+\.",                                  # section headings "## 3."
+    r"^\s*\d+\.\s",                                # numbered list items
+]
+STRUCTURE = [
+    r"Exercises? \d+(?: (?:and|to) \d+)?",          # exercise headings and references
+    r"Sections? \d+",
+    r"Lecture \d+[ab]?",
+    r"[_^]\{[^}]*\}|[_^]\w",                        # sub- and superscripts: Z_1, x_1^2, W_{km}
+    r"(?<![\w.])[0-2](?!\w|\.\d)",                 # labels, shapes, formula constants
+]
+# A number: digits not glued to letters (W2, delta1 and 3a are names, not numbers).
+NUMBER = r"(?<![A-Za-z_\d.])\d+(?:[.,]\d+)?(?![A-Za-z_\d])"
+
+
+def markdown_cells(name):
+    return [c for c in notebook(name).cells if c.cell_type == "markdown"]
+
+
+@pytest.mark.parametrize("name", [A, B])
+def test_every_number_in_the_text_is_checked(name):
+    claims = [(cid, pattern) for nb, cid, pattern in CLAIMS if nb == name]
+    ids = {c.id for c in markdown_cells(name)}
+    assert {cid for cid, _ in claims} <= ids, "a claim names a cell that is not a markdown cell"
+    unchecked = {}
+    for c in markdown_cells(name):
+        text = c.source.replace("### BEGIN SOLUTION", "").replace("### END SOLUTION", "")
+        for pattern in LINE_STRUCTURE:
+            text = re.sub(pattern, " ", text, flags=re.M)
+        text = re.sub(r"\s+", " ", text)
+        for cid, pattern in claims:
+            if cid == c.id:
+                text, found = re.subn(re.sub(r"(\\s\+| )+", r"\\s+", pattern), " ", text)
+                assert found, f"{name} {cid}: the text no longer says /{pattern}/"
+        for pattern in STRUCTURE:
+            text = re.sub(pattern, " ", text)
+        left = re.findall(NUMBER, text)
+        if left:
+            unchecked[c.id] = left
+    assert not unchecked, f"{name}: numbers without a check: {unchecked}"
+
+
+# ---- exercise numbers, headings, cross-references ------------------------------------------
+
+HEADING = re.compile(r"^### Exercise (\d+) — [^\n]+ \((graded|manually graded)\)$", re.M)
+
+
+def exercises(name):
+    """[(number, kind, [answer cells up to the next heading])] in notebook order."""
+    found = []
+    for c in notebook(name).cells:
+        if c.cell_type == "markdown":
+            for match in HEADING.finditer(c.source):
+                found.append((int(match[1]), match[2], []))
+        meta = nbgrader_meta(c)
+        if meta.get("solution") and found:
+            found[-1][2].append(c)
+        elif meta.get("solution"):
+            raise AssertionError(f"{name}: answer cell {c.id} comes before the first exercise heading")
+    return found
+
+
+@pytest.mark.parametrize("name", [A, B])
+def test_exercises_are_numbered_in_order(name):
+    count = int(re.search(r"The exercises are numbered 1 to (\d+)\.", notebook(name).cells[0].source)[1])
+    found = exercises(name)
+    assert [n for n, _, _ in found] == list(range(1, count + 1))
+    for number, kind, answers in found:
+        assert len(answers) == 1, f"{name} Exercise {number} has {len(answers)} answer cells"
+        answer = answers[0]
+        if kind == "manually graded":
+            assert answer.cell_type == "markdown" and nbgrader_meta(answer).get("grade")
+        else:
+            assert answer.cell_type == "code" and not nbgrader_meta(answer).get("grade")
+    # every graded test cell follows the answer of its exercise
+    cells = notebook(name).cells
+    for i, c in enumerate(cells):
+        meta = nbgrader_meta(c)
+        if meta.get("grade") and not meta.get("solution"):
+            before = [d for d in cells[:i] if nbgrader_meta(d).get("solution")]
+            assert before, f"{name}: test {c.id} before any answer"
+    text = "\n".join(c.source for c in markdown_cells(name))
+    for ref in re.findall(r"Exercises? (\d+)(?: and (\d+))?", text):
+        for number in filter(None, ref):
+            assert 1 <= int(number) <= count, f"{name}: reference to Exercise {number}"
+    sections = {int(n) for n in re.findall(r"^## (\d+)\.", text, re.M)}
+    for number in re.findall(r"Sections? (\d+)", text):
+        assert int(number) in sections, f"{name}: reference to Section {number}"
+    assert "Part II" not in text and "Part A" not in text and "Part B" not in text
+
+
+def test_manual_questions_say_which_exercise_they_are():
+    text = cell(A, "cell-001").source
+    kinds = {n: kind for n, kind, _ in exercises(A)}
+    assert "Exercises 1 and 6 ask for a few sentences" in text
+    assert [n for n, kind in kinds.items() if kind == "manually graded"] == [1, 6]
+    assert not [n for n, kind, _ in exercises(B) if kind == "manually graded"]
+
+
+# ---- conventions -----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("name", [A, B])
+def test_conventions_paragraph(name):
+    top = notebook(name).cells[0].source
+    assert "**Conventions.**" in top
+    for words in ["One example per row", "Biases", "Prediction first", "The error signal", "δ (\"delta\")"]:
+        assert words.lower() in top.lower(), f"{name}: the conventions do not mention {words!r}"
+    assert ("summed" in top) and ("averaged" in top or "average" in top)
+
+
+@pytest.mark.parametrize("name,names", [
+    (A, ["delta2", "delta1"]),
+    (B, ["delta2", "delta1"]),
+])
+def test_error_signal_is_called_delta(name, names):
+    solutions = "\n".join(c.source for c in notebook(name).cells
+                          if nbgrader_meta(c).get("solution") and c.cell_type == "code")
+    for word in names:
+        assert word in solutions
+    for old in ["delta_out", "delta_hidden", "dz2", "dz1", "dz", "da", "dW1", "dW2", "da1", "Delta"]:
+        assert not re.search(rf"(?<![/\w]){old}\b\s*[=,)]", solutions), f"{name}: old name {old} in a solution"
+    text = "\n".join(c.source for c in markdown_cells(name))
+    assert "\\Delta" not in text and "dZ" not in text
+
+
+def test_losses_take_the_prediction_first(ns_a, ns_b):
+    import inspect
+    assert list(inspect.signature(ns_a["log_loss"]).parameters) == ["y_pred", "y"]
+    assert list(inspect.signature(ns_a["log_loss_derivative"]).parameters) == ["y_pred", "y"]
+    assert list(inspect.signature(ns_b["mse_backward"]).parameters) == ["y_hat", "y"]
+    assert list(inspect.signature(ns_b["bce_loss"]).parameters) == ["y_hat", "y"]
