@@ -50,7 +50,21 @@ _BUILTINS = ("abs", "all", "any", "bool", "dict", "enumerate", "float", "getattr
 
 
 class CheckFailed(AssertionError):
-    """A check did not pass; the message is written for the student."""
+    """A check did not pass; the message is written for the student, ``code`` for the
+    instructor's report (a short diagnosis: shape, transpose, sign, factor:2, known, value, ...)."""
+
+    def __init__(self, message, code=None):
+        super().__init__(message)
+        self.code = code or getattr(message, "code", None) or "check"
+
+
+class Diagnosis(str):
+    """A diagnosis message that also carries its short code (see ``CheckFailed``)."""
+
+    def __new__(cls, message, code):
+        text = super().__new__(cls, message)
+        text.code = code
+        return text
 
 
 def _public(module):
@@ -94,7 +108,7 @@ def check_untampered():
         shown = ", ".join(changed[:3]) + (f" and {_len(changed) - 3} more" if _len(changed) > 3 else "")
         raise CheckFailed(
             f"This notebook replaced {shown}. The tests cannot trust a replaced library or check "
-            "function, so this test fails. Remove that assignment and restart the kernel.")
+            "function, so this test fails. Remove that assignment and restart the kernel.", "tampered")
 
 
 @contextlib.contextmanager
@@ -157,14 +171,14 @@ def as_array(name, value):
     """``value`` as a float64 array, or a clear failure when it is not numeric."""
     _verify()
     if value is None:
-        raise CheckFailed(f"{name} is None: did the function forget to return it?")
+        raise CheckFailed(f"{name} is None: did the function forget to return it?", "none")
     try:
         with quiet():
             out = _array(value, dtype=_float64)
     except (TypeError, ValueError):
-        raise CheckFailed(f"{name} should be numeric, got a {type(value).__name__}.") from None
+        raise CheckFailed(f"{name} should be numeric, got a {type(value).__name__}.", "type") from None
     if not _all(_isfinite(out)):
-        raise CheckFailed(f"{name} contains NaN or infinity.")
+        raise CheckFailed(f"{name} contains NaN or infinity.", "nan")
     return out
 
 
@@ -174,14 +188,15 @@ def check_shape(name, value, shape):
     shape = _tuple(shape)
     if got.shape != shape:
         hint = " (transposed?)" if got.shape == shape[::-1] and _len(shape) == 2 else ""
-        raise CheckFailed(f"{name} has shape {got.shape}, expected {shape}{hint}.")
+        raise CheckFailed(f"{name} has shape {got.shape}, expected {shape}{hint}.",
+                          "transpose" if hint else "shape")
 
 
 def as_number(name, value):
     """``value`` as a float, or a clear failure when it is not one finite real number."""
     got = as_array(name, value)
     if got.size != 1:
-        raise CheckFailed(f"{name} should be a single number, got shape {got.shape}.")
+        raise CheckFailed(f"{name} should be a single number, got shape {got.shape}.", "shape")
     return _float(got.reshape(-1)[0])
 
 
@@ -203,7 +218,8 @@ def _is_simple_factor(factor):
 
 
 def diagnose(name, got, expected, tol=1e-6, suspects=None):
-    """Return None when ``got`` matches ``expected`` within relative error ``tol``, else a message.
+    """Return None when ``got`` matches ``expected`` within relative error ``tol``, else a message
+    (a ``Diagnosis``: a string that also carries a short code).
 
     suspects: optional {message: array} of known wrong answers; a match returns that message.
     The message names the quantity and what is off, never the expected values.
@@ -211,24 +227,24 @@ def diagnose(name, got, expected, tol=1e-6, suspects=None):
     try:
         got = as_array(name, got)
     except CheckFailed as failure:
-        return str(failure)
+        return Diagnosis(str(failure), failure.code)
     expected = _array(expected, dtype=_float64)
     if got.shape != expected.shape:
         if got.size == expected.size == 1:
             got = got.reshape(expected.shape)
         elif got.ndim == 2 and got.shape == expected.shape[::-1]:
-            return f"{name} has shape {got.shape}, expected {expected.shape}: transposed?"
+            return Diagnosis(f"{name} has shape {got.shape}, expected {expected.shape}: transposed?", "transpose")
         else:
-            return f"{name} has shape {got.shape}, expected {expected.shape}."
+            return Diagnosis(f"{name} has shape {got.shape}, expected {expected.shape}.", "shape")
     error = _relative_error(got, expected)
     if error <= tol:
         return None
     for message, wrong in (suspects or {}).items():
         wrong = _array(wrong, dtype=_float64)
         if wrong.shape == got.shape and _relative_error(got, wrong) <= tol:
-            return f"{name}: {message}"
+            return Diagnosis(f"{name}: {message}", "known")
     if not _all(got == 0) and _relative_error(-got, expected) <= tol:
-        return f"{name} has the wrong sign."
+        return Diagnosis(f"{name} has the wrong sign.", "sign")
     denom = _float(_sum(expected * expected))
     if denom > 0 and not _all(got == 0):
         factor = _float(_sum(got * expected)) / denom
@@ -236,11 +252,11 @@ def diagnose(name, got, expected, tol=1e-6, suspects=None):
         # (2, 1/2, N, 1/N, ...) there; for arrays any common factor is worth naming.
         if factor != 0 and _relative_error(got / factor, expected) <= tol and (
                 got.size > 1 or _is_simple_factor(factor)):
-            return (f"{name} is off by a constant factor: it is about {factor:.3g} times the "
-                    "correct value.")
+            return Diagnosis(f"{name} is off by a constant factor: it is about {factor:.3g} times the "
+                             "correct value.", f"factor:{factor:.3g}")
     if _all(got == 0):
-        return f"{name} is all zeros."
-    return f"{name} is wrong: largest relative error {error:.2g} (tolerance {tol:g})."
+        return Diagnosis(f"{name} is all zeros.", "zeros")
+    return Diagnosis(f"{name} is wrong: largest relative error {error:.2g} (tolerance {tol:g}).", "value")
 
 
 def check_close(name, got, expected, tol=1e-6, suspects=None):
@@ -267,28 +283,28 @@ def check_gradients(got, loss, params, tol=1e-6, where="", suspects=None):
     for pname, expected in numeric.items():
         label = f"the gradient for {pname}"
         if pname not in got:
-            problems.append(f"{label} is missing.")
+            problems.append(Diagnosis(f"{label} is missing.", "missing"))
             continue
         message = diagnose(label, got[pname], expected, tol, (suspects or {}).get(pname))
         if message:
             problems.append(message)
     if problems:
         context = f" ({where})" if where else ""
-        raise CheckFailed(f"Gradient check failed{context}:\n- " + "\n- ".join(problems))
+        raise CheckFailed(f"Gradient check failed{context}:\n- " + "\n- ".join(problems), problems[0].code)
 
 
 def check_at_most(name, value, bound, advice=""):
     """``value`` (a number) is at most ``bound``; bounds are stated in the notebook."""
     value = as_number(name, value)
     if not value <= bound:
-        raise CheckFailed(f"{name} is {value:.6g}, which is above the target {bound:g}. {advice}".strip())
+        raise CheckFailed(f"{name} is {value:.6g}, which is above the target {bound:g}. {advice}".strip(), "target")
 
 
 def check_at_least(name, value, bound, advice=""):
     """``value`` (a number) is at least ``bound``; bounds are stated in the notebook."""
     value = as_number(name, value)
     if not value >= bound:
-        raise CheckFailed(f"{name} is {value:.6g}, which is below the target {bound:g}. {advice}".strip())
+        raise CheckFailed(f"{name} is {value:.6g}, which is below the target {bound:g}. {advice}".strip(), "target")
 
 
 def check(condition, message):

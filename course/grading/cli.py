@@ -157,7 +157,7 @@ def _error(job, reason):
     nb_spec = job["spec"]["notebooks"][job["notebook"]]
     return {"student": job["student"], "assignment": job["assignment"], "notebook": job["notebook"],
             "status": "grader-error", "flags": [reason], "scan": [], "timings": {},
-            "autograded": None, "cells": _zero_result(job, nb_spec, reason, "error")}
+            "autograded": None, "cells": _zero_result(job, nb_spec, reason, "grader-error")}
 
 
 def _group(jobs, results, submissions):

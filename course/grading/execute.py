@@ -98,6 +98,7 @@ class Run:
         self.stopped_at = None       # index of the cell running when it ended
         self.flags = []
         self.timings = {}
+        self.diagnoses = {}          # {cell index: why its test failed (see referee.diagnosis)}
 
 
 async def _silent(client, code, timeout):
@@ -205,8 +206,10 @@ async def _execute(nb, sandbox, limits, is_test, run, layout):
                                                  evalue=TEST_LOST, traceback=[TEST_LOST])]
                     if TEST_LOST not in run.flags:
                         run.flags.append(TEST_LOST)
+                    run.diagnoses[index] = "test-process-stopped"
                 else:
                     cell.outputs = [NotebookNode(o) for o in result["outputs"]]
+                    run.diagnoses[index] = result.get("diagnosis")
                 if kernel.stuck or (result or {}).get("stuck"):
                     run.stopped = (f"a test's call ran over the time limit of {limits.cell_timeout} s "
                                    "and the kernel did not stop")

@@ -23,5 +23,5 @@ def zero_after_failure(results):
             result["flags"].append(reason)
         for cell in result["cells"]:
             if cell["kind"] == "test":
-                cell.update(points=0.0, passed=False, message=reason)
+                cell.update(points=0.0, passed=False, message=reason, diagnosis="earlier-notebook-failed")
     return results

@@ -477,7 +477,22 @@ class Referee:
                 text = f"<{type(caught).__name__}>"
             outputs.append({"output_type": "execute_result", "execution_count": None, "metadata": {},
                             "data": {"text/plain": text}})
-        return {"outputs": outputs, "stuck": self.link.stuck, "gone": self.link.gone}
+        return {"outputs": outputs, "stuck": self.link.stuck, "gone": self.link.gone,
+                "diagnosis": diagnosis(error, err.getvalue())}
+
+
+def diagnosis(error, stderr=""):
+    """A short, machine-readable account of why a test failed (None when it did not): the check's
+    own code (shape, transpose, sign, factor:2, known, value, target...), timeout, or
+    error:<exception name>."""
+    if error is None:
+        return "stderr" if stderr else None
+    if isinstance(error, CallTimeout):
+        return "timeout"
+    code = getattr(error, "code", None)
+    if isinstance(code, str) and isinstance(error, AssertionError):
+        return code
+    return f"error:{type(error).__name__}"
 
 
 def _display(*objects, **kwargs):

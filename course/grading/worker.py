@@ -50,13 +50,22 @@ def _test_message(cell, score, max_score):
     return "passed"
 
 
+def _stopped(reason):
+    """The diagnosis of tests a notebook that did not run to the end took with it."""
+    if "kernel died" in reason:
+        return "kernel-died"
+    if "time limit" in reason:
+        return "timeout"
+    return "stopped"
+
+
 def _zero_result(job, nb_spec, reason, status):
     cells = []
     for grade_id in nb_spec["order"]:
         sc = nb_spec["cells"][grade_id]
         if sc["grade"] or sc["task"]:
             cells.append({"grade_id": grade_id, "kind": _kind(sc), "points": 0.0,
-                          "max": sc["points"], "passed": False, "message": reason})
+                          "max": sc["points"], "passed": False, "message": reason, "diagnosis": status})
     return cells
 
 
@@ -119,26 +128,32 @@ def grade_notebook(job):
         entry = {"grade_id": m["grade_id"], "kind": _kind(sc), "max": sc["points"]}
         not_run = run.stopped and run.stopped_at is not None and index >= run.stopped_at \
             and cell.cell_type == "code"
+        diagnosis = None
         if m.get("task"):
             score, message = None, "graded by hand"
         elif not_run and is_test(cell):
             score = 0.0
             message = ("not run: " if index > run.stopped_at else "") + run.stopped
+            diagnosis = _stopped(run.stopped)
             cell.outputs = [nbformat.v4.new_output("error", ename="GradingStopped",
                                                    evalue=run.stopped, traceback=[run.stopped])]
         elif run.stopped and is_test(cell):
             # As nbgrader autograde: a notebook that does not run to the end scores zero.
             score = 0.0
             message = f"{NOT_TO_THE_END}: {run.stopped}"
+            diagnosis = _stopped(run.stopped)
         else:
             score, _ = determine_grade(cell)
             if is_test(cell):
                 message = _test_message(cell, score, sc["points"])
+                if score is not None and score < sc["points"]:
+                    diagnosis = run.diagnoses.get(index) or "partial"
             else:
                 message = "no answer" if score == 0 else "graded by hand"
         entry["points"] = None if score is None else float(score)
         entry["passed"] = None if score is None else score >= sc["points"]
         entry["message"] = redactor.message(message)
+        entry["diagnosis"] = diagnosis
         result["cells"].append(entry)
     graded_ids = {c["grade_id"] for c in result["cells"]}
     for c in _zero_result(job, nb_spec, "this cell was deleted", "deleted"):
