@@ -106,6 +106,12 @@ def one_neuron_gradients(x, y, w1, b1, w2, b2):
     return float(dL_dz1 @ x), float(dL_dz1.sum()), float(dL_dyhat @ sigmoid(z1)), float(dL_dyhat.sum())
 '''}, False, GRADS, "σ′ evaluated at z, dot products instead of sums"),
 
+    Variant("grads_as_one_array", NB, {"one_neuron_gradients": one_neuron('''    a1 = sigmoid(w1 * x + b1)
+    delta2 = 2 * (w2 * a1 + b2 - y)
+    delta1 = delta2 * w2 * a1 * (1 - a1)
+    return np.array([delta1 @ x, delta1.sum(), delta2 @ a1, delta2.sum()])''')}, False, GRADS,
+            "the four gradients as one array of shape (4,)"),
+
     # --- Exercise 2: the training loop ---------------------------------------------------------
     Variant("train_gradient_ascent", NB, {"train_one_neuron": '''def train_one_neuron(x, y, w1, b1, w2, b2, lr=0.001, n_iter=10_000):
     losses = []
@@ -149,6 +155,15 @@ def one_neuron_gradients(x, y, w1, b1, w2, b2):
         losses.append(sum_of_squares(predict_one_neuron(x, w1, b1, w2, b2), y))
     return w1, b1, w2, b2, losses
 '''}, True, TRAIN, "records the loss after each update, not before"),
+    Variant("train_parameters_as_1x1_arrays", NB, {"train_one_neuron": '''def train_one_neuron(x, y, w1, b1, w2, b2, lr=0.001, n_iter=10_000):
+    params = [np.full((1, 1), float(p)) for p in (w1, b1, w2, b2)]
+    losses = []
+    for _ in range(n_iter):
+        losses.append(sum_of_squares(predict_one_neuron(x, *params), y))
+        grads = one_neuron_gradients(x, y, *(float(p[0, 0]) for p in params))
+        params = [p - lr * g for p, g in zip(params, grads)]
+    return (*params, losses)
+'''}, False, TRAIN, "keeps every parameter as a (1, 1) array, and returns them so"),
     Variant("train_while_loop_with_arrays", NB, {"train_one_neuron": '''def train_one_neuron(x, y, w1, b1, w2, b2, lr=0.001, n_iter=10_000):
     theta = np.array([w1, b1, w2, b2], dtype=float)
     losses, k = [], 0
