@@ -137,6 +137,9 @@ def fail():
     raise KeyError("secret words")
 def forward(x):
     return x
+def scale_in_place(a, params):
+    a *= 2
+    params["W"][0] = -1.0
 def backprop(x):
     return forward(forward(x))
 ''', namespace)
@@ -159,6 +162,9 @@ def backprop(x):
     with pytest.raises(NameError):
         get("undefined_name")
     assert checks.count_calls("forward", get("backprop"), 3.0) == (2, 3.0)
+    a, params = np.ones(3), {"W": np.zeros(2)}
+    get("scale_in_place")(a, params)          # what the student's code does in place shows
+    assert np.array_equal(a, [2.0, 2.0, 2.0]) and np.array_equal(params["W"], [-1.0, 0.0])
     assert namespace["forward"](1) == 1 and namespace["forward"].__name__ == "forward"   # put back
 
 

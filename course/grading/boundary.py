@@ -36,10 +36,11 @@ def _is_namedtuple(value):
 
 # -- encoding (both sides) ------------------------------------------------------------------------
 
-def encode(value, refer, tag_generator=None):
+def encode(value, refer, tag=None):
     """JSON text for ``value``. ``refer(obj)`` gives the reference dict for what is not data;
-    ``tag_generator(rng)`` (optional) extra fields for a Generator (to copy its state back)."""
-    return json.dumps(_enc(value, refer, tag_generator, 0), allow_nan=True, separators=(",", ":"))
+    ``tag(obj)`` (optional) extra fields for an array or a Generator, so that what the other
+    side does to it in place can be copied back."""
+    return json.dumps(_enc(value, refer, tag, 0), allow_nan=True, separators=(",", ":"))
 
 
 def _array(a):
@@ -62,7 +63,7 @@ def _enc(v, refer, gen, depth):
     if t is bytes:
         return {"t": "bytes", "b": base64.b64encode(v).decode("ascii")}
     if isinstance(v, np.ndarray) and v.dtype.kind in NUMERIC_KINDS and not v.dtype.fields:
-        return _array(v)
+        return {**_array(v), **(gen(v) if gen else {})}
     if isinstance(v, np.generic) and v.dtype.kind in NUMERIC_KINDS:
         return {"t": "s", **{k: x for k, x in _array(np.asarray(v)).items() if k != "t"}}
     if isinstance(v, np.random.Generator):
@@ -117,16 +118,17 @@ class _Budget:
         self.bytes = 0
 
 
-def decode(text, resolve, generator=None):
+def decode(text, resolve, tagged=None):
     """The value ``text`` encodes. ``resolve(ref_dict)`` turns references into stand-ins;
-    ``generator(rng, ref_dict)`` (optional) is told about every Generator built."""
+    ``tagged(obj, raw)`` (optional) is told about every array and Generator built from a tagged
+    encoding (see ``encode``)."""
     if isinstance(text, (bytes, bytearray)):
         text = text.decode("utf-8", errors="strict")
     try:
         raw = json.loads(text)
     except (ValueError, RecursionError) as error:
         raise BoundaryError(f"not valid data ({type(error).__name__})") from None
-    return _dec(raw, resolve, generator, 0, _Budget())
+    return _dec(raw, resolve, tagged, 0, _Budget())
 
 
 def _b64(text, budget):
@@ -197,7 +199,10 @@ def _dec(r, resolve, generator, depth, budget):
     if kind == "bytes":
         return _b64(r.get("b"), budget)
     if kind == "a":
-        return _dec_array(r, budget)
+        value = _dec_array(r, budget)
+        if generator is not None and "tag" in r:
+            generator(value, r)
+        return value
     if kind == "s":
         value = _dec_array(r, budget)
         if value.shape != ():
@@ -226,7 +231,7 @@ def _dec(r, resolve, generator, depth, budget):
             raise BoundaryError("a dict with unhashable keys") from None
     if kind == "g":
         rng = make_generator(_dec(r.get("s"), resolve, generator, depth + 1, budget))
-        if generator is not None:
+        if generator is not None and "tag" in r:
             generator(rng, r)
         return rng
     if kind == "ref":

@@ -96,7 +96,7 @@ class KernelLink:
         self.stuck = False       # a call ran over its time and the kernel did not stop: give up
         self.gone = False        # this phase lost the kernel (it died, or stopped answering)
         self.callbacks = {}
-        self.generators = {}
+        self.tagged = {}         # arrays and Generators sent with the current request
 
     # -- phases ----------------------------------------------------------------------------------
     def start(self, seconds):
@@ -201,10 +201,12 @@ class KernelLink:
             return {"t": "ref", "cb": cid}
         raise boundary.BoundaryError(f"a {type(obj).__name__} cannot be handed to the student's code")
 
-    def tag_generator(self, rng):
-        gid = len(self.generators) + 1
-        self.generators[gid] = rng
-        return {"gid": gid}
+    def tag(self, obj):
+        """Arrays and Generators the tests send are the tests' own: what the student's code does
+        to them in place comes back, as it would in one kernel (an rng it draws from advances)."""
+        key = len(self.tagged) + 1
+        self.tagged[key] = obj
+        return {"tag": key}
 
     def resolve(self, ref):
         rid = ref.get("id")
@@ -217,7 +219,9 @@ class KernelLink:
     def request(self, message, what):
         self._serve()
         self.interrupted = False
-        self._send(boundary.encode(message, self.refer, self.tag_generator).encode("utf-8"))
+        self.tagged = {}
+        self._send(boundary.encode(message, self.refer, self.tag).encode("utf-8"))
+        tagged = self.tagged   # (a callback's own requests may tag others meanwhile)
         while True:
             raw = self._receive(what)
             try:
@@ -230,7 +234,7 @@ class KernelLink:
                 self._send(self._call_back(reply).encode("utf-8"))
                 continue
             if "ok" in reply:
-                self._restore_generators(reply.get("gens"))
+                self._copy_back(reply.get("changed"), tagged)
                 return reply["ok"]
             error = reply.get("error")
             if not (isinstance(error, list) and len(error) == 2 and all(isinstance(e, str) for e in error)):
@@ -249,20 +253,22 @@ class KernelLink:
             return boundary.encode({"error": ["ValueError", "malformed call"]}, self.refer)
         try:
             value = fn(*args, **kwargs)
-            return boundary.encode({"ok": value}, self.refer, self.tag_generator)
+            return boundary.encode({"ok": value}, self.refer)
         except Exception as error:
             return boundary.encode({"error": [type(error).__name__, str(error)[:500]]}, self.refer)
 
-    def _restore_generators(self, states):
-        if not isinstance(states, dict):
+    def _copy_back(self, changed, tagged):
+        if not isinstance(changed, dict):
             return
-        for gid, state in states.items():
-            rng = self.generators.get(gid)
-            if rng is not None:
-                try:
-                    rng.bit_generator.state = state
-                except Exception:
-                    raise boundary.BoundaryError("a random generator came back in an invalid state") from None
+        for key, value in changed.items():
+            target = tagged.get(key)
+            try:
+                if hasattr(target, "bit_generator"):
+                    target.bit_generator.state = value.bit_generator.state
+                elif target.shape == value.shape:
+                    target[...] = value
+            except Exception:
+                raise boundary.BoundaryError("an argument came back changed in a way it cannot be") from None
 
 
 class Remote:
