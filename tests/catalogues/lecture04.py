@@ -308,7 +308,7 @@ VARIANTS = [
     # Glorot
     wrong("glorot_network_fans",
           _edit("glorot", "np.sqrt(6.0 / (fan_in + fan_out))", "np.sqrt(6.0 / (2 + 1))"),
-          GLOROT, "the seed's bound: network inputs and outputs (2 + 1) for every layer"),
+          GLOROT, "one network-wide bound from the network's inputs and outputs (2 + 1) for every layer"),
     wrong("glorot_fan_in_only",
           _edit("glorot", "np.sqrt(6.0 / (fan_in + fan_out))", "np.sqrt(6.0 / fan_in)"),
           GLOROT, "bound from the fan-in alone"),
