@@ -133,6 +133,11 @@ class Agent:
             return repr(r["o"])
         if op == "str":
             return str(r["o"])
+        if op == "operator":
+            import operator
+            if r["n"] not in ("add", "sub", "mul", "truediv", "pow", "neg"):
+                raise ValueError(f"unknown operator {r['n']!r}")
+            return getattr(operator, r["n"])(*r["a"])
         if op == "count":
             from course import checks
             return list(checks.count_calls(r["n"], r["f"], *r["a"], **r["k"]))

@@ -120,9 +120,10 @@ def exercises_from_results(submissions):
 # -- reading results -----------------------------------------------------------------------------
 
 def _cells(cells):
-    # blank: an answer graded by hand that nbgrader scored 0 (left as released, or not submitted).
+    # blank: an answer graded by hand that nbgrader found as released (it scores 0, without a
+    # diagnosis; a missing or unreadable notebook's answers carry one).
     return [{**{k: c.get(k) for k in ("grade_id", "kind", "points", "max", "diagnosis", "message")},
-             "blank": c.get("kind") in BY_HAND and c.get("points") == 0}
+             "blank": c.get("kind") in BY_HAND and c.get("points") == 0 and not c.get("diagnosis")}
             for c in cells if c.get("kind") != "answer"]
 
 
@@ -277,16 +278,18 @@ def summarise(assignment, exercises, submissions, source):
                 diagnoses[label] = diagnoses.get(label, 0) + 1
             hand = [cells.get((exercise.notebook, g), (None, None))[0] for g in exercise.by_hand]
             hand_points = [c["points"] for c in hand if c and c.get("points") is not None]
-            blank = bool(hand) and all(c is None or c.get("blank") for c in hand)
+            blank = bool(hand) and all(c and c.get("blank") for c in hand)
+            answered = any(c and not c.get("blank") and not (c.get("points") == 0 and c.get("diagnosis"))
+                           for c in hand)
             if exercise.tests:
                 result = "full" if points >= top > 0 else "zero" if points == 0 else "partial"
                 counts[result] += 1
                 unattempted += UNATTEMPTED in codes
             if exercise.by_hand:
-                counts["no answer" if blank else "answered"] += 1
+                counts["answered" if answered else "no answer"] += 1
                 unattempted += blank and not exercise.tests
                 if not exercise.tests:
-                    result = "no answer" if blank else "graded by hand"
+                    result = "graded by hand" if answered else "no answer"
             hand_max = sum(c["max"] or 0 for c in hand if c)
             rows.append({"assignment": assignment, "notebook": exercise.notebook, "exercise": exercise.title,
                          "grade_ids": " ".join(exercise.tests + exercise.by_hand), "student": student,
@@ -409,7 +412,7 @@ def _available(course_root, results_dir, raw_dirs):
 
 
 def write(course_root, results_dir, out=None, assignments=None, raw_dirs=None, source="auto",
-          anonymise=False, threshold=50.0, count=2):
+          anonymise=False, help_threshold=50.0, help_count=2):
     """Write the class report (HTML) and its CSV for ``assignments`` (default: every assignment
     with results). Each assignment is read from the first of ``SOURCES`` that has it (or from
     ``source`` only). Returns (html path, csv path, {assignment: source used})."""
@@ -444,7 +447,7 @@ def write(course_root, results_dir, out=None, assignments=None, raw_dirs=None, s
         exercises = exercises_from_release(release) if any(release.glob("*.ipynb")) else \
             exercises_from_results(loaded[name])
         summaries.append(summarise(name, exercises, loaded[name], used[name]))
-    overall = across(summaries, threshold, count)
+    overall = across(summaries, help_threshold, help_count)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(class_report_html.render(summaries, overall, {a: where[used[a]](a) for a in names}, anonymise),
                    encoding="utf-8")

@@ -19,7 +19,7 @@ th,td{padding:.25em .6em;border-bottom:1px solid #ddd;text-align:left;vertical-a
 thead th{border-bottom:2px solid #999}td.n{text-align:right;font-variant-numeric:tabular-nums}
 small{color:#555}ul.d{margin:0;padding-left:1.1em}figure{margin:.8em 0}img{max-width:100%;height:auto}
 figcaption{font-size:.9em;color:#555}.note{background:#fff7e0;border-left:4px solid #d4a017;padding:.5em .8em}
-nav ul{columns:2}"""
+nav ul{columns:2}.pair{display:flex;gap:2em;align-items:flex-start;flex-wrap:wrap}"""
 
 
 def _e(text):
@@ -71,23 +71,32 @@ def _plt():
     return plt, sns
 
 
-BINS = [(0, 10), (10, 20), (20, 30), (30, 40), (40, 50), (50, 60), (60, 70), (70, 80), (80, 90), (90, 100)]
+BANDS = [f"{low}–{low + 9} %" for low in range(0, 100, 10)] + ["100 %"]
 
 
-def _bin_of(percent):
-    if percent >= 100:
-        return "100 %"
-    low, high = next(b for b in BINS if b[0] <= percent < b[1])
-    return f"{low}–{high} %"
+def band_of(percent):
+    """Bands of 10 percentage points, each from its lower bound up to (not including) the next."""
+    return BANDS[min(10, int(percent // 10))] if percent < 100 else BANDS[-1]
+
+
+def band_counts(summary):
+    counts = dict.fromkeys(BANDS, 0)
+    for score in summary["scores"].values():
+        if score["percent"] is not None:
+            counts[band_of(score["percent"])] += 1
+    return counts
 
 
 def score_figure(summary):
     plt, sns = _plt()
-    percents = [s["percent"] for s in summary["scores"].values() if s["percent"] is not None]
+    from matplotlib.ticker import MaxNLocator
+    counts = band_counts(summary)
     fig, ax = plt.subplots(figsize=(6.5, 2.6))
-    sns.histplot(percents, bins=[b[0] for b in BINS] + [99.999, 100.001], ax=ax, color="#4a6fa5")
-    ax.set(xlim=(0, 101), xlabel="autograded score (%)", ylabel="students",
-           title=f"{summary['assignment']}: scores of {_students(len(percents))}")
+    ax.bar([b.replace(" %", "") for b in BANDS], list(counts.values()), color="#4a6fa5")
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.tick_params(axis="x", labelsize=8)
+    ax.set(xlabel="autograded score (%)", ylabel="students",
+           title=f"{summary['assignment']}: scores of {_students(sum(counts.values()))}")
     return fig
 
 
@@ -104,7 +113,7 @@ def exercise_figure(summary):
         left = [a + b for a, b in zip(left, shares)]
     ax.invert_yaxis()
     ax.set(xlim=(0, 100), xlabel="students (%)", title=f"{summary['assignment']}: full, partial and zero marks")
-    ax.legend(loc="lower right", ncol=3, fontsize="small", framealpha=0.9)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize="small")
     return fig
 
 
@@ -140,18 +149,16 @@ def _scores(summary):
     percents = sorted(s["percent"] for s in summary["scores"].values() if s["percent"] is not None)
     if not percents:
         return "<p>No autograded tests: no scores to show.</p>"
-    counts = {}
-    for p in percents:
-        counts[_bin_of(p)] = counts.get(_bin_of(p), 0) + 1
-    order = [f"{lo}–{hi} %" for lo, hi in BINS] + ["100 %"]
-    rows = [[_e(b), str(counts.get(b, 0))] for b in order]
-    median = statistics.median(percents)
-    alt = (f"Histogram of the autograded scores of {_students(len(percents))} in {summary['assignment']}; "
-           "the table after it gives the same counts.")
-    return (_figure(score_figure(summary), alt, "Autograded score per student, in bands of 10 %.")
-            + f"<p>Median {median:.0f} %, mean {sum(percents) / len(percents):.0f} %, lowest {percents[0]:.0f} %, "
-              f"highest {percents[-1]:.0f} % (of {summary['max']:g} points).</p>"
-            + _table(f"{summary['assignment']}: students per score band", ["Score", "Students"], rows, numeric=(1,)))
+    rows = [[_e(band), str(n)] for band, n in band_counts(summary).items()]
+    alt = (f"Bar chart of the autograded scores of {_students(len(percents))} in {summary['assignment']}, "
+           "in bands of 10 %; the table beside it gives the same counts.")
+    return (f"<p>Median {statistics.median(percents):.0f} %, mean {statistics.mean(percents):.0f} %, "
+            f"lowest {percents[0]:.0f} %, highest {percents[-1]:.0f} % (of {summary['max']:g} points).</p>"
+            '<div class="pair">'
+            + _figure(score_figure(summary), alt, "Students per band of 10 percentage points (a band holds "
+                      "scores from its lower bound up to the next band's).")
+            + _table(f"{summary['assignment']}: students per score band", ["Score", "Students"], rows, numeric=(1,))
+            + "</div>")
 
 
 def _diagnosis_list(stat, scores_only):
@@ -195,8 +202,10 @@ def _unattempted(summary):
     if not summary["unattempted"]:
         return "<p>Every exercise was attempted by every student.</p>"
     rows = [[_e(ex.title) + f"<br><small>{_e(ex.notebook)}</small>", str(n)] for ex, n in summary["unattempted"]]
-    return ("<p>An exercise counts as unattempted when its stub still raises NotImplementedError (or, for an "
-            "answer graded by hand, when it was left as released).</p>"
+    return ("<p>An exercise counts here when its test met the release's NotImplementedError (the stub "
+            "function still in place) or, for an answer graded by hand, when nbgrader found it as released. "
+            "A stub that raises at the top of its cell (as in a cell that trains) leaves its names undefined, so "
+            "its test reports a NameError instead: that shows among the exercise's diagnoses, not here.</p>"
             + _table(f"{summary['assignment']}: exercises left unattempted", ["Exercise", "Students"], rows, numeric=(1,)))
 
 

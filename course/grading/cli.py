@@ -227,6 +227,8 @@ def cmd_class(args):
     report.summary(graded)
     print(f"graded in {time.monotonic() - start:.1f} s; raw results in {raw_dir}"
           + ("" if args.shard or args.no_gradebook else f"; reports in {results_dir}"), file=sys.stderr)
+    if not args.shard and not args.no_gradebook:
+        _class_report(root, results_dir)
     return 1 if any(r["status"] == "grader-error" for r in results) else 0
 
 
@@ -260,6 +262,31 @@ def cmd_merge(args):
     root, db_url = _course(args)
     graded = merge(root, db_url, args.raw, Path(args.results or root / "grades"))
     report.summary(graded)
+    _class_report(root, Path(args.results or root / "grades"))
+    return 0
+
+
+def _class_report(root, results_dir):
+    """The class report after grading; a failure to write it is told, not a grading failure."""
+    from course.grading import class_report
+    try:
+        html_path, _, _ = class_report.write(root, results_dir)
+        print(f"class report: {html_path}", file=sys.stderr)
+    except Exception as error:
+        print(f"class report not written ({type(error).__name__}: {error}); "
+              "run `python -m course.grading report` to retry", file=sys.stderr)
+
+
+def cmd_report(args):
+    from course.grading import class_report
+    root = Path(args.course).resolve()
+    results_dir = Path(args.results or root / "grades")
+    html_path, csv_path, used = class_report.write(
+        root, results_dir, args.out, args.assignments, args.raw, args.source, args.anonymise,
+        args.help_threshold, args.help_count)
+    for assignment, source in used.items():
+        print(f"{assignment}: from {source}" + (" (scores only)" if source == "gradebook" else ""), file=sys.stderr)
+    print(f"class report: {html_path}\nper student and exercise: {csv_path}", file=sys.stderr)
     return 0
 
 
@@ -274,6 +301,7 @@ EXAMPLES = """examples:
   python -m course.grading class --shard 1/2 --raw raw-1 --quiet      (CI: one shard of the class)
   python -m course.grading merge raw/* --results grade-report         (CI: then merge the shards)
   python -m course.grading one submissions/ada/01_credit_regression --assignment 01_credit_regression --json result.json
+  python -m course.grading report --anonymise --out class-report.html  (where the class struggles)
 
 The exit status is non-zero only when grading itself failed, never because a student did badly."""
 
@@ -281,7 +309,7 @@ The exit status is non-zero only when grading itself failed, never because a stu
 def parser():
     top = argparse.ArgumentParser(prog="python -m course.grading", description=DESCRIPTION, epilog=EXAMPLES,
                                   formatter_class=argparse.RawDescriptionHelpFormatter)
-    sub = top.add_subparsers(dest="command", required=True, metavar="{class,one,merge}")
+    sub = top.add_subparsers(dest="command", required=True, metavar="{class,one,merge,report}")
 
     def command(name, summary, description):
         return sub.add_parser(name, help=summary, description=f"{summary}.\n\n{description}",
@@ -321,12 +349,38 @@ def parser():
     p.add_argument("raw", nargs="+", metavar="DIR", help="raw result folders")
     p.set_defaults(func=cmd_merge)
 
+    p = command("report", "write the class report: where the class struggles, and which mistakes it makes",
+                "One HTML file that opens from disk (figures embedded, nothing fetched), and a CSV beside it\n"
+                "with one row per student and exercise (points, max, diagnosis codes). Per assignment: the\n"
+                "score distribution; per exercise, full/partial/zero marks and the most frequent diagnoses;\n"
+                "exercises left unattempted; notebooks that did not run to the end; flags; grading time.\n"
+                "Across assignments: each student's trajectory and the students who may need help.\n"
+                "Each assignment is read from the grader's results (RESULTS/<assignment>/*.json), else from\n"
+                "raw results, else from the gradebook (as plain `nbgrader autograde` fills it: scores only).\n"
+                "`class` and `merge` write it to RESULTS/report.html at the end of a run.")
+    p.add_argument("assignments", nargs="*", help="assignments to report on (default: every one with results)")
+    p.add_argument("--out", metavar="FILE", help="the HTML file (default: RESULTS/report.html); the CSV goes "
+                                                 "beside it, with the suffix .csv")
+    p.add_argument("--raw", metavar="DIR", action="append",
+                   help="a raw result folder; repeat for several (default: RESULTS/raw)")
+    p.add_argument("--from", dest="source", choices=["auto", "results", "raw", "gradebook"], default="auto",
+                   help="where to read results (default: auto, in the order results, raw, gradebook)")
+    p.add_argument("--anonymise", action="store_true",
+                   help="show students as Student 1, Student 2, ... (numbers kept in pseudonyms.json beside "
+                        "the report, so a student keeps theirs from one report to the next; keep that file private)")
+    p.add_argument("--help-threshold", type=float, default=50.0, metavar="PERCENT",
+                   help="a student may need help below this autograded score (default: 50)")
+    p.add_argument("--help-count", type=int, default=2, metavar="N",
+                   help="a student may need help when below the threshold (or without a submission) on at "
+                        "least N assignments, or on all of them when there are fewer (default: 2)")
+    p.set_defaults(func=cmd_report)
+
     for name, p in sub.choices.items():
         p.add_argument("--course", metavar="DIR", default=".",
                        help="course folder, with nbgrader_config.py and gradebook.db (default: .)")
         if name != "one":
             p.add_argument("--results", metavar="DIR", help="reports folder (default: COURSE/grades)")
-        if name != "merge":
+        if name not in ("merge", "report"):
             p.add_argument("--jobs", type=int, metavar="N", default=os.cpu_count() or 1,
                            help="notebooks graded at once (default: the machine's cores, "
                                 f"here {os.cpu_count() or 1})")

@@ -97,6 +97,7 @@ class KernelLink:
         self.gone = False        # this phase lost the kernel (it died, or stopped answering)
         self.callbacks = {}
         self.tagged = {}         # arrays and Generators sent with the current request
+        self.student_classes = frozenset()   # names answer cells define (see Arithmetic)
 
     # -- phases ----------------------------------------------------------------------------------
     def start(self, seconds):
@@ -213,7 +214,9 @@ class KernelLink:
         if type(rid) is not int:
             raise boundary.BoundaryError("a malformed reference")
         kind = ref.get("k") if ref.get("k") in ("class", "function", "object") else "object"
-        return Remote.make(self, rid, kind, _label(ref.get("c"), "object"))
+        name = _label(ref.get("c"), "object")
+        arithmetic = kind == "object" and name in self.student_classes
+        return (Arithmetic if arithmetic else Remote).make(self, rid, kind, name)
 
     # -- one request --------------------------------------------------------------------------------
     def request(self, message, what):
@@ -280,11 +283,11 @@ class Remote:
     @classmethod
     def make(cls, link, rid, kind, name):
         # Named after what it stands for, so that messages read "got a Layer".
-        key = name if name != "Remote" else "object"
+        key = (cls, name if name not in ("Remote", "Arithmetic") else "object")
         if key not in cls._classes:
-            cls._classes[key] = type(key, (Remote,), {"__slots__": ()})
+            cls._classes[key] = type(key[1], (cls,), {"__slots__": ()})
         obj = object.__new__(cls._classes[key])
-        for slot, value in zip(cls.__slots__, (link, rid, kind, name)):
+        for slot, value in zip(Remote.__slots__, (link, rid, kind, name)):
             object.__setattr__(obj, slot, value)
         return obj
 
@@ -326,6 +329,28 @@ class Remote:
         if not (isinstance(out, list) and len(out) == 2 and type(out[0]) is int):
             raise boundary.BoundaryError(f"{self._what()}: the call count did not come back")
         return out[0], out[1]
+
+
+def _operator(name, swap=False):
+    def apply(self, other=None):
+        operands = [self] if name == "neg" else ([other, self] if swap else [self, other])
+        return self._ask({"op": "operator", "n": name, "a": operands}, f"{name} on a {self._what()}")
+    return apply
+
+
+class Arithmetic(Remote):
+    """A stand-in for an instance of a class the exercise asks for (a ``Value`` of an autograd
+    engine, say): +, -, *, /, ** and unary - are done by the student's code in the kernel, which
+    is what such a test tests. Comparisons, abs() and truth stay undefined here, so a lying
+    object cannot pass a test that compares it; tests read numbers through ``course.checks``."""
+
+    __slots__ = ()
+    __add__, __radd__ = _operator("add"), _operator("add", swap=True)
+    __sub__, __rsub__ = _operator("sub"), _operator("sub", swap=True)
+    __mul__, __rmul__ = _operator("mul"), _operator("mul", swap=True)
+    __truediv__, __rtruediv__ = _operator("truediv"), _operator("truediv", swap=True)
+    __pow__, __rpow__ = _operator("pow"), _operator("pow", swap=True)
+    __neg__ = _operator("neg")
 
 
 # -- where each name comes from ---------------------------------------------------------------------
@@ -400,6 +425,8 @@ class Referee:
         self.conn = conn
         self.plan = Plan(cells)
         self.link = KernelLink(conn, socket_path)
+        self.link.student_classes = frozenset(
+            n for p, c in enumerate(cells) if c["kind"] == "answer" for n in self.plan.binds[p])
         self.ns = Namespace(self)
         self.ns.update({"__name__": "__main__", "__builtins__": builtins, "display": _display})
         self.done = -1            # instructor and answer cells taken into account up to here
