@@ -252,6 +252,82 @@ def measured_speedup(steps=300, repeats=3):
     return best["six_jacobians"] / best["backprop"]
 
 
+
+def largest_curvature(gradient, point, h=1e-5):
+    """Largest eigenvalue of the Hessian at ``point`` (a flat float64 array), by central differences
+    of ``gradient`` (flat array -> flat array), symmetrised."""
+    n = point.size
+    hessian = np.empty((n, n))
+    for i in range(n):
+        step = np.zeros(n)
+        step[i] = h
+        hessian[:, i] = (gradient(point + step) - gradient(point - step)) / (2 * h)
+    return float(np.linalg.eigvalsh((hessian + hessian.T) / 2)[-1])
+
+
+def lecture02_curvatures(snapshots, x, y):
+    """Largest Hessian eigenvalue of Lecture 2's averaged cost at every snapshot of a run."""
+    names = list(snapshots[0])
+    shapes = [snapshots[0][k].shape for k in names]
+    sizes = [int(np.prod(s)) for s in shapes]
+
+    def unflat(v):
+        return {k: part.reshape(s) for k, part, s in zip(names, np.split(v, np.cumsum(sizes)[:-1]), shapes)}
+
+    def gradient(v):
+        g = _reference_gradients(unflat(v), x, y)
+        return np.concatenate([g[k].ravel() for k in names])
+
+    return [largest_curvature(gradient, np.concatenate([p[k].ravel() for k in names])) for p in snapshots]
+
+
+LECTURE01 = SOURCE / "01_credit_regression" / "credit_regression.ipynb"
+
+
+def lecture01_one_neuron_run():
+    """The starting values, learning rate and iteration count of Lecture 1's one-neuron training
+    (its instructor cell calling train_one_neuron), read from that notebook."""
+    for c in read(LECTURE01).cells:
+        if c.cell_type != "code" or nbgrader_meta(c).get("grade") or nbgrader_meta(c).get("solution"):
+            continue
+        for node in ast.walk(ast.parse(c.source)):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "train_one_neuron":
+                start = [ast.literal_eval(a) for a in node.args[2:6]]
+                keywords = {k.arg: ast.literal_eval(k.value) for k in node.keywords}
+                return start, keywords["lr"], keywords["n_iter"]
+    raise AssertionError("Lecture 1 no longer trains its one neuron with train_one_neuron(..., lr=, n_iter=)")
+
+
+def lecture01_curvature_after_training():
+    """(m, learning rate, largest Hessian eigenvalue of the summed loss where the run ends) for
+    Lecture 1's one-neuron network, trained here as that lecture trains it."""
+    from course.activations import sigmoid
+    from course.data import load_credit
+    df = load_credit()
+    x, y = df["limit"].to_numpy(), df["balance"].to_numpy()
+    start, lr, n_iter = lecture01_one_neuron_run()
+
+    def gradient(p):
+        w1, b1, w2, b2 = p
+        a1 = sigmoid(w1 * x + b1)
+        delta2 = 2 * (w2 * a1 + b2 - y)
+        delta1 = delta2 * w2 * a1 * (1 - a1)
+        return np.array([np.sum(delta1 * x), np.sum(delta1), np.sum(delta2 * a1), np.sum(delta2)])
+
+    p = np.array(start, dtype=float)
+    for _ in range(n_iter):
+        p = p - lr * gradient(p)
+    return len(x), lr, largest_curvature(gradient, p, h=1e-6)
+
+
+def tex_power_of_ten(value):
+    """0.001 -> '10^{-3}' (only exact powers of ten)."""
+    exponent = int(round(np.log10(value)))
+    assert np.isclose(value, 10.0 ** exponent), value
+    return f"10^{{{exponent}}}"
+
+
+@functools.lru_cache(maxsize=None)
 def facts():
     """[(fragment of the text, what the notebook's code says it must be)]: every number the
     lecture's markdown states, computed."""
@@ -320,6 +396,25 @@ def facts():
     out.append((f"Around iteration {spaced(run.iterations[jump])} one jittered step throws the cost up for a "
                 "moment; by the next snapshot it is back where it was",
                 bool(costs[jump] > 5 * costs[jump - 1] and costs[jump + 1] < 1.15 * costs[jump - 1])))
+    # Section 5: the step size, against Lecture 1's (curvature = largest Hessian eigenvalue).
+    m, lr1, curvature1 = lecture01_curvature_after_training()
+    limit1 = 2 / curvature1
+    mantissa, exponent = f"{limit1:.1e}".split("e")
+    out.append((f"**Why a step as large as {demo['step']:g}?**", True))
+    out.append((f"Lecture 1 stepped its one neuron by ${tex_power_of_ten(lr1)}$, this lecture steps by "
+                f"{demo['step']:g}", training_test_settings()["step"] == demo["step"]))
+    out.append(("stable only for steps up to about $2/\\lambda$", True))   # the rule for a quadratic
+    out.append((f"summed* its loss over $m = {m}$ examples", True))
+    out.append((f"its $\\lambda$ is about {spaced(int(round(curvature1, -2)))} near the fitted curve, a limit of "
+                f"${mantissa} \\cdot 10^{{{int(exponent)}}}$: a step about $1/m$ of what the mean would allow",
+                # the step Lecture 1 used is just under that limit, and the limit of the mean loss
+                # (curvature / m) is m times larger
+                bool(0.5 * limit1 < lr1 < limit1 and abs(curvature1 - round(curvature1, -2)) < 50)))
+    curvatures = lecture02_curvatures(run.snapshots, x, y)
+    middle = float(np.median(curvatures[1:]))
+    out.append((f"its $\\lambda$ starts near {curvatures[0]:.1f} and hovers around "
+                f"$2/{demo['step']:g} = {2 / demo['step']:g}$ during the run below",
+                bool(abs(middle - 2 / demo["step"]) < 0.05 and max(curvatures) < 0.5 and min(curvatures[1:]) > 0.3)))
     # Exercise 9: the graded training run.
     s = training_test_settings()
     start = ns["cost"](init_params(seed=s["seed"]), x, y)
@@ -348,8 +443,12 @@ STRUCTURE = [
 ]
 
 
+READING = "## Further reading"
+
+
 def test_every_number_in_the_text_is_computed():
-    text = "\n\n".join(c.source for c in markdown_cells())
+    # The reading list's numbers are bibliographic (years, chapters, pages), not claims.
+    text = "\n\n".join(c.source for c in markdown_cells() if not c.source.startswith(READING))
     wrong = [fragment for fragment, holds in facts() if not holds]
     missing = [fragment for fragment, _ in facts() if fragment not in text]
     assert not missing, f"the text no longer says: {missing}"
@@ -551,3 +650,18 @@ def test_written_question_sits_above_its_answer_cell():
         released = read(RELEASE / NOTEBOOK.parent.name / NOTEBOOK.name)
         answer = next(r for r in released.cells if nbgrader_meta(r).get("grade_id") == meta["grade_id"])
         assert answer.source.strip() == "YOUR ANSWER HERE"
+
+
+def test_further_reading_closes_the_lecture_and_cites_its_sources():
+    cells = lecture().cells
+    assert cells[-1].cell_type == "markdown" and cells[-1].source.startswith(READING)
+    items = [line[2:] for line in cells[-1].source.splitlines() if line.startswith("* ")]
+    assert len(items) >= 5
+    for item in items:
+        # author or course, a title, and a year or a link a reader can follow
+        assert re.search(r"\[[^\]]+\]\(https?://[^)\s]+\)", item) or re.search(r"\b(19|20)\d\d\b", item), item
+    text = cells[-1].source
+    for wanted in ("neuralnetworksanddeeplearning.com/chap2.html", "cs231n.github.io/optimization-2/",
+                   "cs231n.stanford.edu/vecDerivs.pdf", "cs231n.stanford.edu/handouts/derivatives.pdf",
+                   "cs231n.github.io/neural-networks-3/#gradcheck"):
+        assert wanted in text, wanted
