@@ -17,21 +17,24 @@ from matplotlib.patches import Circle, Rectangle
 from course.activations import sigmoid
 
 SUPERSCRIPTS = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
+SUBSCRIPTS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 VALUE_COLOUR, GRADIENT_COLOUR = "tab:green", "tab:red"
 
 
-def parameter_labels(sizes, order="in-out"):
+def parameter_labels(sizes, order="in-out", index="superscript"):
     """Default labels "W⁽ˡ⁾ (shape)" and "b⁽ˡ⁾ (shape)" for the layers after the input.
 
     order: "in-out" for W⁽ˡ⁾ of shape (n_in, n_out), bias (1, n_out) (one example per row);
            "out-in" for W⁽ˡ⁾ of shape (n_out, n_in), bias (n_out, 1) (one example per column).
+    index: "superscript" writes the layer as W⁽¹⁾, "subscript" as W₁.
     Returns two lists of len(sizes) − 1 strings.
     """
-    if order not in ("in-out", "out-in"):
-        raise ValueError("order is 'in-out' or 'out-in'")
+    if order not in ("in-out", "out-in") or index not in ("superscript", "subscript"):
+        raise ValueError("order is 'in-out' or 'out-in'; index is 'superscript' or 'subscript'")
     weights, biases = [], []
     for layer, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:]), start=1):
-        tag = f"⁽{str(layer).translate(SUPERSCRIPTS)}⁾"
+        tag = (f"⁽{str(layer).translate(SUPERSCRIPTS)}⁾" if index == "superscript"
+               else str(layer).translate(SUBSCRIPTS))
         w_shape, b_shape = ((n_in, n_out), (1, n_out)) if order == "in-out" else ((n_out, n_in), (n_out, 1))
         weights.append(f"W{tag} {w_shape}")
         biases.append(f"b{tag} {b_shape}")
@@ -46,7 +49,8 @@ def _shown_units(size, max_units):
 
 
 def draw_network(sizes, activations=None, weight_labels=None, bias=False, bias_labels=None,
-                 unit_labels=None, layer_names=None, order="in-out", max_units=8, title=None, ax=None):
+                 unit_labels=None, layer_names=None, order="in-out", index="superscript", max_units=8,
+                 title=None, ax=None):
     """Draw a feed-forward network from its layer sizes and return the Axes.
 
     sizes:         units per layer, input first, e.g. (1, 5, 1) or (784, 64, 10).
@@ -60,6 +64,7 @@ def draw_network(sizes, activations=None, weight_labels=None, bias=False, bias_l
     layer_names:   one name per layer (default "input", "hidden", "hidden 2", ..., "output").
     order:         shapes of the default labels: "in-out", W (n_in, n_out) and b (1, n_out), as
                    with one example per row; "out-in", W (n_out, n_in) and b (n_out, 1).
+    index:         the layer number of the default labels: "superscript" (W⁽¹⁾) or "subscript" (W₁).
     max_units:     a layer with more units shows max_units − 2 of them, a "⋮" and its last unit.
     title:         the title (default "A 1-5-1 network", from the sizes).
     """
@@ -67,7 +72,7 @@ def draw_network(sizes, activations=None, weight_labels=None, bias=False, bias_l
     n = len(sizes)
     if n < 2 or min(sizes) < 1 or max_units < 3:
         raise ValueError("at least two layers of at least one unit each, and max_units >= 3")
-    default_w, default_b = parameter_labels(sizes, order)
+    default_w, default_b = parameter_labels(sizes, order, index)
     weight_labels = list(weight_labels or default_w)
     bias_labels = list(bias_labels or default_b)
     activations = list(activations) if activations is not None else [None] * (n - 1)

@@ -69,10 +69,14 @@ def test_without_bias_units_and_with_labels_of_ones_own():
     assert not any(t.startswith("b⁽") for t in texts(ax))        # no bias, no bias label
 
 
-def test_shapes_for_one_example_per_column():
+def test_shapes_for_one_example_per_column_and_subscripts():
     ax = draw_network((1, 6, 7, 2), bias=True, order="out-in")
     label = "\n".join(texts(ax))
     assert "W⁽¹⁾ (6, 1)" in label and "b⁽²⁾ (7, 1)" in label and "W⁽³⁾ (2, 7)" in label
+    label = "\n".join(texts(draw_network((2, 2, 1), bias=True, index="subscript")))
+    assert "W₁ (2, 2)" in label and "b₁ (1, 2)" in label and "W₂ (2, 1)" in label and "b₂ (1, 1)" in label
+    with pytest.raises(ValueError):
+        draw_network((2, 2, 1), index="below")
 
 
 def test_an_axes_given_is_the_axes_drawn_into():
