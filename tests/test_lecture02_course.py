@@ -440,6 +440,7 @@ STRUCTURE = [
     r"1\+\\text\{noise\}", r"= 1\$", r"factor 2 from",
     r"\(n\s*, 1\)",                                # the shape of a bias column, (n_n, 1)
     r"\$2L\$", r"\$L-n\+1\$",                       # the terms of 3L²+L (computed in layer_steps)
+    r"\$n-1\$", r'"\+1"',                         # the layer below layer n; the bias unit of the figure
 ]
 
 
@@ -665,3 +666,34 @@ def test_further_reading_closes_the_lecture_and_cites_its_sources():
                    "cs231n.stanford.edu/vecDerivs.pdf", "cs231n.stanford.edu/handouts/derivatives.pdf",
                    "cs231n.github.io/neural-networks-3/#gradcheck"):
         assert wanted in text, wanted
+
+
+def test_network_figure_draws_the_lecture_network_with_its_parameter_shapes():
+    """The figure of section 2 draws, has a title, and labels every parameter with the shape the
+    lecture's params have (one example per column: W (n_n, n_(n-1)), b (n_n, 1))."""
+    import matplotlib.pyplot as plt
+    from matplotlib.patches import Circle, Rectangle
+    ns = dict(reference())
+    plt.close("all")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")     # no warning from drawing
+        exec(next(c for c in lecture().cells if c.get("id") == "network-figure").source, ns)
+    try:
+        figure = plt.gcf()
+        assert len(figure.axes) == 1
+        ax = figure.axes[0]
+        figure.canvas.draw()
+        params = ns["params"]
+        sizes = [params["W1"].shape[1]] + [params[f"W{n}"].shape[0] for n in (1, 2, 3)]
+        assert sizes == [1, 6, 7, 2]
+        assert ax.get_title().startswith("The 1-6-7-2 network")
+        labels = "\n".join(t.get_text() for t in ax.texts)
+        for n, sup in zip((1, 2, 3), "¹²³"):
+            assert f"W⁽{sup}⁾ {params[f'W{n}'].shape}" in labels, n
+            assert f"b⁽{sup}⁾ {params[f'b{n}'].shape}" in labels, n
+        assert labels.count("activation\nσ") == 3
+        assert len([p for p in ax.patches if isinstance(p, Circle)]) == sum(sizes)
+        assert len([p for p in ax.patches if isinstance(p, Rectangle)]) == 3     # the "+1" bias units
+        assert [t.get_text() for t in ax.texts].count("+1") == 3
+    finally:
+        plt.close("all")
