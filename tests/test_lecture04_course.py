@@ -193,6 +193,7 @@ from collections import namedtuple  # noqa: E402
 
 from course.activations import sigmoid as course_sigmoid  # noqa: E402
 from course.gradcheck import numerical_gradients  # noqa: E402
+from course.xor_sweep import glorot_start, learned, train_xor_many  # noqa: E402
 from tests.catalogues import lecture04 as catalogue  # noqa: E402
 from tests.course_repo import RELEASE, SOURCE, nbgrader_meta, read  # noqa: E402
 
@@ -244,7 +245,8 @@ def reference():
 
 def xor_runs(seeds, hidden=3, bias=0.0, activation=None, epochs=1000, lr=0.5):
     """For each seed s: (whether the 2-hidden-1 network started from seeds s and s + 1, as in the
-    notebook's XOR run, learns XOR, number of dead hidden neurons at the end)."""
+    notebook's XOR run, learns XOR, number of dead hidden neurons at the end, the history train
+    returned, the trained network's probabilities for the four inputs)."""
     ns = reference()
     X, Y = ns["X_xor"], ns["Y_xor"]
     out = []
@@ -252,10 +254,10 @@ def xor_runs(seeds, hidden=3, bias=0.0, activation=None, epochs=1000, lr=0.5):
         model = ns["NN"]([ns["Layer"](2, hidden, activation or ns["RELU"], np.random.default_rng(s)),
                           ns["Layer"](hidden, 1, ns["SIGMOID"], np.random.default_rng(s + 1))])
         model.layers[0].b[:] = bias
-        ns["train"](model, X, Y, epochs=epochs, lr=lr)
+        history = ns["train"](model, X, Y, epochs=epochs, lr=lr)
         learned = bool(np.all(model.predict(X) == Y[:, 0]))
         dead = int(np.sum(np.all(X @ model.layers[0].W + model.layers[0].b <= 0, axis=0)))
-        out.append((learned, dead))
+        out.append((learned, dead, np.array(history), model.forward(X)[:, 0]))
     return out
 
 
@@ -264,16 +266,67 @@ def leaky_relu(ns, slope=0.01):
                             lambda Z, G: G * np.where(Z > 0, 1.0, slope))
 
 
+# The ways of training the sweep and the remedies cell compare, as the notebook's library runs them:
+# {name: (keyword arguments of train_xor_many, keyword arguments of xor_runs)}.
+XOR_WAYS = {"plain": ({}, {}), "wide": ({"hidden": 8}, {"hidden": 8}),
+            "bias": ({"hidden_bias": 0.1}, {"bias": 0.1}), "leaky": ({"leak": 0.01}, {"activation": "leaky"})}
+
+
+@functools.lru_cache(maxsize=None)
+def library_runs(way, first=0, last=19):
+    """The model answer's library trained from seeds first..last, one way of XOR_WAYS."""
+    ns = reference()
+    kwargs = dict(XOR_WAYS[way][1])
+    if kwargs.get("activation") == "leaky":
+        kwargs["activation"] = leaky_relu(ns)
+    return xor_runs(range(first, last + 1), **kwargs)
+
+
 @functools.lru_cache(maxsize=None)
 def xor_counts():
+    plain, wide = library_runs("plain"), library_runs("wide")
+    return {"plain": sum(r[0] for r in plain), "wide": sum(r[0] for r in wide),
+            "plain dead": [r[1] for r in plain if not r[0]], "wide dead": sum(r[1] for r in wide),
+            "wide next": [r[0] for r in library_runs("wide", 20, 23)],
+            "bias": sum(r[0] for r in library_runs("bias")), "leaky": sum(r[0] for r in library_runs("leaky"))}
+
+
+def exercise_tests(number):
+    """The grade ids of the test cells between Exercise `number`'s heading and the next heading."""
+    out, inside = [], False
+    for c in lecture().cells:
+        if c.cell_type == "markdown" and re.search(r"^##", c.source, re.M):
+            inside = bool(re.search(rf"^### Exercise {number} — ", c.source, re.M))
+        elif inside and is_test(c):
+            out.append(nbgrader_meta(c)["grade_id"])
+    return out
+
+
+def same_start_as_the_library(seeds, hidden=3, bias=0.0):
+    """Whether train_xor_many's starting weights are those of the notebook's Layer (drawn with the
+    model answer's glorot_uniform) for these seeds."""
     ns = reference()
-    plain = xor_runs(range(20))
-    wide = xor_runs(range(20), hidden=8)
-    wide_next = xor_runs(range(20, 24), hidden=8)
-    return {"plain": sum(l for l, _ in plain), "wide": sum(l for l, _ in wide),
-            "wide dead": sum(d for _, d in wide), "wide next": [l for l, _ in wide_next],
-            "bias": sum(l for l, _ in xor_runs(range(20), bias=0.1)),
-            "leaky": sum(l for l, _ in xor_runs(range(20), activation=leaky_relu(ns)))}
+    W1, b1, W2, b2 = glorot_start(seeds, hidden, bias)
+    return all(np.array_equal(W1[k], ns["Layer"](2, hidden, ns["RELU"], np.random.default_rng(s)).W)
+               and np.array_equal(W2[k], ns["Layer"](hidden, 1, ns["SIGMOID"], np.random.default_rng(s + 1)).W)
+               for k, s in enumerate(seeds)) and np.all(b1 == bias) and np.all(b2 == 0)
+
+
+def plateau(history, proba):
+    """Where a stuck XOR run ends: 'two at 0.5' (two inputs right, two at 0.5), 'three lumped' (one
+    right, the other three at one probability, the fraction of 1s among their targets), 'all at
+    0.5', or None; each with its loss, to 0.001."""
+    y = np.array([0.0, 1.0, 1.0, 0.0])
+    right = np.abs(proba - y) < 0.01
+    loss = history[-1]
+    if right.sum() == 2 and np.all(np.abs(proba[~right] - 0.5) < 0.01) and abs(loss - np.log(2) / 2) < 1e-3:
+        return "two at 0.5"
+    if right.sum() == 1 and np.ptp(proba[~right]) < 0.01 and abs(np.mean(proba[~right]) - np.mean(y[~right])) < 0.01 \
+            and abs(loss - 0.75 * np.log(3) + 0.5 * np.log(2)) < 1e-3:
+        return "three lumped"
+    if np.all(np.abs(proba - 0.5) < 0.01) and abs(loss - np.log(2)) < 1e-3:
+        return "all at 0.5"
+    return None
 
 
 def relu_stack(bound, depth=20, width=256, n=500, seed=0):
@@ -416,7 +469,7 @@ def facts():
                 and np.all((he_backward > 0.5) & (he_backward < 2.5)) and np.allclose(he_forward, ns["he_signal"])))
     out.append(("(up to about twice its starting value here)", 1.5 < np.max(ns["he_signal"]) / ns["he_signal"][0] < 2.5))
     glorot_784 = 784 * 2 / (784 + 64)
-    out.append((r"784 → 64 layer of section 9, Glorot's $n_\text{in} v = 2 \cdot 784/848 \approx 1.85$",
+    out.append((r"784 → 64 layer of section 10, Glorot's $n_\text{in} v = 2 \cdot 784/848 \approx 1.85$",
                 digits_shapes[0] == (784, 64) and f"{glorot_784:.2f}" == "1.85"))
     out.append(("together give about 0.92", f"{glorot_784 / 2:.2f}" == "0.92"))
     # Section 3: the fixed weights and the numbers they give.
@@ -460,12 +513,54 @@ def facts():
                 "exactly the loss on the whole data set, whatever the batch size",
                 all(np.allclose(ns["train"](network(ns, params), X_r, Y_r, 2, 0.0, batch, 1), full, rtol=1e-12, atol=0)
                     for batch in (None, 1, 3, 4, 11, 20))))
-    # XOR, learned; dead starts.
-    out.append(("full batch, learning rate 0.5, 1 000 epochs", len(ns["xor_history"]) == 1000
-                and "lr=0.5" in cell("cell-039").source and "batch_size" not in cell("cell-039").source))
-    out.append(("seeded with 0 and 1", "default_rng(0)" in cell("cell-039").source
+    # Exercise 9's last test, the sweep, XOR learned, dead starts and the remedies.
+    test_source = cell("test_xor_learned").source
+    sweep_source = cell("xor_sweep").source
+    out.append(("The last of the four test cells trains the 2-3-1 XOR network",
+                exercise_tests(9) == ["test_cross_entropy", "test_train_step", "test_train", "test_xor_learned"]
+                and "Layer(2, 3, RELU" in test_source and "Layer(3, 1, SIGMOID" in test_source))
+    out.append(("requires all four inputs\nto be classified right", "float(np.mean(_pred == Y_xor[:, 0])), 1.0)" in test_source))
+    defaults = train_xor_many.__defaults__
+    out.append(("full batch, learning rate 0.5, 1 000 epochs",
+                len(ns["xor_history"]) == 1000 and "lr=0.5" in cell("cell-039").source
+                and "batch_size" not in cell("cell-039").source
+                and "checks.run(train, _model, X_xor, Y_xor, 1000, 0.5))" in test_source
+                and train_xor_many.__code__.co_varnames[1:4] == ("hidden", "epochs", "lr") and defaults[:3] == (3, 1000, 0.5)
+                and ns["sweep_history"].shape == (20, 1000)))
+    starts = ns["starts"]
+    out.append(("for $s = 0, 1, \\dots, 19$, $W_1$ is drawn from a generator\nseeded with $s$ and $W_2$ from one seeded "
+                "with $s + 1$, each uniformly within its layer's own Glorot\nbound, with every bias at 0",
+                np.array_equal(starts, np.arange(20)) and same_start_as_the_library(starts)))
+    out.append(("trains all twenty side by side", len(starts) == 20 and "train_xor_many(starts)" in sweep_source))
+    out.append(("twenty matrices $W_1$ at once", glorot_start(starts, 3)[0].shape == (20, 2, 3)))
+    sweep = ns["sweep"]
+    plain = library_runs("plain")
+    out.append(("Only 8 of the 20 starts learn XOR. The other 12 end on a plateau",
+                sweep["3 hidden, 1 000 epochs"].sum() == 8 == sum(r[0] for r in plain) and len(plain) == 20))
+    plateaus = [plateau(r[2], r[3]) for r in plain if not r[0]]
+    out.append((r"$\tfrac12 \ln 2 \approx 0.35$ when two inputs are right and the other two get probability"
+                "\n0.5", f"{np.log(2) / 2:.2f}" == "0.35" and None not in plateaus and "two at 0.5" in plateaus))
+    out.append(("about 0.48 when one input is right and the other three share one probability, the fraction\n"
+                r"of 1s among their targets ($\tfrac13$ or $\tfrac23$",
+                f"{0.75 * np.log(3) - 0.5 * np.log(2):.2f}" == "0.48" and "three lumped" in plateaus
+                and {round(float(np.mean(r[3][np.abs(r[3] - [0, 1, 1, 0]) >= 0.01])), 2)
+                     for r in plain if not r[0] and plateau(r[2], r[3]) == "three lumped"} == {0.33, 0.67}))
+    out.append((r"$\ln 2 \approx 0.69$ when all four get 0.5", f"{np.log(2):.2f}" == "0.69" and "all at 0.5" in plateaus))
+    out.append(("after 3 000 epochs the same 8 starts have learned XOR, and no other",
+                np.array_equal(sweep["3 hidden, 3 000 epochs"], sweep["3 hidden, 1 000 epochs"])
+                and "epochs=3000" in sweep_source))
+    again = [learned(train_xor_many(starts + shift)[1]) for shift in (0, 20, 40)]
+    out.append(("throw a run away when it is stuck after 1 000 epochs and start again\nfrom the seeds $s + 20$ and $s + 21$, and if need be from $s + 40$ and $s + 41$; with up to three\n"
+                "starts, 19 of the 20 learn", (again[0] | again[1] | again[2]).sum() == 19
+                and np.array_equal(sweep["3 hidden, up to 3 starts"], again[0] | again[1] | again[2])
+                and "starts + 20" in sweep_source and "starts + 40" in sweep_source))
+    counts = xor_counts()
+    out.append(("with 8 hidden neurons, all 20 starts\nlearn", counts["wide"] == 20 and sweep["8 hidden, 1 000 epochs"].sum() == 20))
+    out.append(("seeded with 0\nand 1", "default_rng(0)" in cell("cell-039").source
                 and "default_rng(1)" in cell("cell-039").source))
-    out.append(("this start learns XOR", np.all(xor_model.predict(X) == Y[:, 0])))
+    out.append(("this is start 0 of the sweep, one of those that\nlearn XOR",
+                np.all(xor_model.predict(X) == Y[:, 0]) and sweep["3 hidden, 1 000 epochs"][0]
+                and np.allclose(ns["xor_history"], ns["sweep_history"][0], rtol=1e-9, atol=1e-12)))
     r = 0.7
     out.append(("gives the same weights up to rounding",
                 np.max(np.abs(np.random.default_rng(4).uniform(-r, r, size=(3, 5))
@@ -477,17 +572,16 @@ def facts():
                 and np.all(dead_start[:, 1:] <= 0)))
     out.append(("about 0.5 for every input and a loss of about $\\ln 2$",
                 np.all(np.abs(ns["dead_model"].forward(X) - 0.5) < 0.01) and abs(ns["dead_history"][-1] - np.log(2)) < 1e-3))
-    counts = xor_counts()
-    out.append(("for $s = 0, 1, \\dots, 19$ (drawn as in the XOR run above), only 8 learn XOR within 1 000 epochs",
-                counts["plain"] == 8))
-    out.append(("seeds 0 and 1 of that run", True))
-    out.append(("with **8 hidden neurons** instead of 3, all 20 learn XOR (some neurons die",
-                counts["wide"] == 20 and counts["wide dead"] > 0))
-    out.append(("the next seeds, 20 and 23, still get stuck", counts["wide next"] == [False, True, True, False]))
-    out.append(("**biases started at 0.1** instead of 0", True))
-    out.append(("active side at $(0, 0)$, 17 learn it", counts["bias"] == 17))
-    out.append(("whose slope below 0 is 0.01 instead of 0", True))
-    out.append(("completely dead, 13 learn it", counts["leaky"] == 13))
+    out.append(("each of the 12 ends with one or two of its\nthree hidden neurons dead",
+                len(counts["plain dead"]) == 12 and set(counts["plain dead"]) <= {1, 2}))
+    out.append(("with 8,\nall 20 starts learned (some of their neurons die too)", counts["wide"] == 20 and counts["wide dead"] > 0))
+    out.append(("the next seeds, 20 and 23, still get\nstuck", counts["wide next"] == [False, True, True, False]))
+    out.append(("**biases started at 0.1** instead of 0", "hidden_bias=0.1" in cell("xor_remedies").source))
+    out.append(("whose slope below 0 is 0.01 instead of 0", "leak=0.01" in cell("xor_remedies").source))
+    out.append(("With biases started at 0.1, 17 of the 20 starts learn; with the leaky ReLU, 13.",
+                counts["bias"] == 17 and counts["leaky"] == 13
+                and learned(train_xor_many(starts, hidden_bias=0.1)[1]).sum() == 17
+                and learned(train_xor_many(starts, leak=0.01)[1]).sum() == 13))
     # Section 9: the data.
     digits = ns["digits"]
     _, y_all = mnist.load_mnist_subset_raw()
@@ -716,3 +810,16 @@ def test_the_own_words_replace_the_seeds_phrasing():
     text = markdown_text()
     assert "original" not in text and "The same reading holds" not in text
     assert "Fully connected layer" not in cell("nn").source
+
+
+def test_the_sweep_trains_as_the_library_does():
+    """train_xor_many (the notebook's sweep) starts where the library starts and follows the same
+    losses, start by start, for every way of training the lecture compares."""
+    assert same_start_as_the_library(range(24), hidden=8) and same_start_as_the_library(range(20), bias=0.1)
+    for way, (sweep_kwargs, _) in XOR_WAYS.items():
+        for first, last in [(0, 19)] + ([(20, 23)] if way == "wide" else []):
+            runs = library_runs(way, first, last)
+            history, proba = train_xor_many(range(first, last + 1), **sweep_kwargs)
+            np.testing.assert_allclose(history, [r[2] for r in runs], rtol=1e-9, atol=1e-12, err_msg=way)
+            np.testing.assert_allclose(proba, [r[3] for r in runs], rtol=1e-9, atol=1e-12, err_msg=way)
+            np.testing.assert_array_equal(learned(proba), [r[0] for r in runs])

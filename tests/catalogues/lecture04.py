@@ -25,7 +25,7 @@ def wrong(name, edits, exercise, why):
 
 GLOROT = ("test_glorot",)
 LAYER_BACKWARD = ("test_layer_backward",)
-TRAIN = ("test_train",)
+TRAIN = ("test_train", "test_xor_learned")
 
 TAMPER = '''
 np.allclose = lambda *a, **k: True
