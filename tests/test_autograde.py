@@ -4,14 +4,18 @@ behaves (a wrong answer loses points on its own exercise, a right one gets full 
 
 import copy
 import functools
+import os
 import re
+import subprocess
+import sys
 
 import pytest
 
+from course.grading.scan import scan_source
 from tests import catalogues
 from tests.cell_dependencies import CellNames, answers_reached_by_tests
-from tests.course_repo import RELEASE, assignments, nbgrader_meta, notebooks, read, graded_test_ids
-from tests.nbgrader_run import autograde
+from tests.course_repo import RELEASE, assignments, graded_test_ids, nbgrader_meta, notebooks, read, tool_env
+from tests.nbgrader_run import autograde, make_course, read_scores, submit
 
 CATALOGUES = catalogues.load_all()
 _RESULTS = {}
@@ -114,19 +118,24 @@ def student_of(assignment, variant):
     return next(s for s, vs in class_plan(assignment).items() if variant in vs)
 
 
+def class_of(assignment):
+    """{student: {notebook: NotebookNode}}: the solution, the release and the catalogue's students."""
+    solved = {name: read(path) for name, path in notebooks(assignment).items()}
+    released = {name: read(path) for name, path in notebooks(assignment, RELEASE).items()}
+    class_ = {"solution": solved, "release": released}
+    for student, variants in class_plan(assignment).items():
+        nbs = dict(solved)
+        for v in variants:
+            nbs[v.notebook] = with_cells(nbs[v.notebook], v.cells)
+        class_[student] = nbs
+    return class_
+
+
 def results(assignment, tmp_path_factory):
-    """Grade the whole class for one assignment once per session."""
+    """Grade the whole class for one assignment with nbgrader, once per session."""
     if assignment not in _RESULTS:
-        solved = {name: read(path) for name, path in notebooks(assignment).items()}
-        released = {name: read(path) for name, path in notebooks(assignment, RELEASE).items()}
-        class_ = {"solution": solved, "release": released}
-        for student, variants in class_plan(assignment).items():
-            nbs = dict(solved)
-            for v in variants:
-                nbs[v.notebook] = with_cells(nbs[v.notebook], v.cells)
-            class_[student] = nbs
         workdir = tmp_path_factory.mktemp(f"grade_{assignment}")
-        _RESULTS[assignment] = autograde(workdir, assignment, class_)
+        _RESULTS[assignment] = autograde(workdir, assignment, class_of(assignment))
     return _RESULTS[assignment]
 
 
@@ -190,3 +199,37 @@ def test_wrong_answers_lose_points_only_where_they_reach(assignment, student, tm
         short = {t: graded[name][t].score for t in unreached if graded[name][t].score < graded[name][t].max_score}
         assert not short, (f"{[v.name for v in members]} lose points on {short}, which the dependency "
                            "analysis says they cannot reach")
+
+
+@pytest.mark.parametrize("assignment", assignments())
+def test_course_grader_gives_nbgrader_scores(assignment, tmp_path_factory):
+    """The same class graded by the course's grader (sandboxed kernels, tests in a process of
+    their own): every honest student, right or wrong, gets exactly nbgrader's scores."""
+    expected = results(assignment, tmp_path_factory)
+    root = make_course(tmp_path_factory.mktemp(f"ours_{assignment}"), [assignment])
+    for student, nbs in class_of(assignment).items():
+        submit(root, assignment, student, nbs)
+    (root / "tmp").mkdir()
+    graded = subprocess.run([sys.executable, "-m", "course.grading", "class", assignment, "--jobs",
+                             str(os.cpu_count() or 1), "--quiet", "--course", str(root)], cwd=root,
+                            env={**tool_env(), "TMPDIR": str(root / "tmp")}, capture_output=True, text=True)
+    assert graded.returncode == 0, graded.stderr[-2000:]
+    ours = read_scores(root, assignment)
+    tamperers = {s for s, vs in class_plan(assignment).items() if any(map(tampers, vs))}
+    differ = {(s, nb, g): (ours[s][nb][g].score, c.score) for s, nbs in expected.items() if s not in tamperers
+              for nb, cells in nbs.items() for g, c in cells.items() if ours[s][nb][g].score != c.score}
+    assert not differ, f"(course grader, nbgrader): {differ}"
+    # A notebook that replaces numpy's comparisons makes every later test fail in nbgrader's kernel
+    # (course.checks refuses them); the course's grader grades its answers as they are: its wrong
+    # answer still loses points there, and it scores at least what nbgrader gives elsewhere.
+    for student in tamperers:
+        for v in class_plan(assignment)[student]:
+            cells = ours[student][v.notebook]
+            assert sum(cells[t].score for t in v.exercise) < sum(cells[t].max_score for t in v.exercise), v.name
+        assert all(ours[student][nb][g].score >= c.score for nb, cs in expected[student].items()
+                   for g, c in cs.items()), student
+
+
+def tampers(variant):
+    """Whether a catalogue answer replaces library or course functions (the grader's own scan)."""
+    return any("replaces" in what for source in variant.cells.values() for _, what in scan_source(source))
