@@ -8,6 +8,12 @@
 Each lecture imports its own module, so a lecture pays only for the libraries it uses.
 """
 
-from course.data.credit import load_credit
-
 __all__ = ["load_credit"]
+
+
+def __getattr__(name):
+    # ``from course.data import load_credit`` loads pandas only for the lecture that uses it.
+    if name == "load_credit":
+        from course.data.credit import load_credit
+        return load_credit
+    raise AttributeError(f"module 'course.data' has no attribute {name!r}")

@@ -4,8 +4,6 @@ from importlib import resources
 
 import pandas as pd
 
-COLUMNS = ["income", "limit", "balance"]
-
 
 def load_raw_credit() -> pd.DataFrame:
     """All 400 rows and 11 columns of ``Credit.csv``, as distributed in ISLP 0.6.0 (ID dropped)."""

@@ -97,7 +97,9 @@ def one_neuron_gradients(x, y, w1, b1, w2, b2):
         db1 += ei * w2 * ai * (1 - ai)
         dw1 += ei * w2 * ai * (1 - ai) * xi
     return dw1, db1, dw2, db2''')}, False, GRADS, "a loop over examples"),
-    Variant("grads_derivative_from_z", NB, {"one_neuron_gradients": '''from course.activations import sigmoid_prime
+    Variant("grads_derivative_from_z", NB, {"one_neuron_gradients": '''def sigmoid_prime(z):
+    return sigmoid(z) * (1 - sigmoid(z))
+
 
 def one_neuron_gradients(x, y, w1, b1, w2, b2):
     z1 = w1 * x + b1
