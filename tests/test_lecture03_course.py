@@ -1,5 +1,5 @@
-"""The course modules behind Lecture 3: moons data, boundary plots, the explorer, the optional
-PyTorch demo and the quiet MLPClassifier."""
+"""The course modules behind Lecture 3: moons data, boundary plots, the explorer and the quiet
+MLPClassifier."""
 
 import warnings
 
@@ -12,7 +12,6 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 from sklearn.datasets import make_moons  # noqa: E402
 
-from course import torch_demo  # noqa: E402
 from course.data import moons  # noqa: E402
 from course.plots_boundary import accuracy, grid_points, plot_decision_boundary, plot_loss_curve  # noqa: E402
 from course.sklearn_moons import PART_A_NETWORK, PART_B_TUNED, fit_mlp, probability_of_one  # noqa: E402
@@ -91,14 +90,6 @@ def test_explorer_reports_unfinished_code(capsys):
     draw_training(unfinished, _toy_predict, X, y, 2, 0.1, 10)
     captured = capsys.readouterr()
     assert "Finish the exercises above" in captured.out and captured.err == ""
-
-
-def test_torch_demo_says_clearly_when_torch_is_missing(monkeypatch, capsys):
-    monkeypatch.setattr(torch_demo, "torch_available", lambda: False)
-    X, y = moons.load_moons_noisy()
-    assert torch_demo.torch_moons_demo(X, y) is None
-    out = capsys.readouterr()
-    assert "PyTorch is not installed" in out.out and out.err == ""
 
 
 def test_mlp_fits_quietly_and_well():

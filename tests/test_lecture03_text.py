@@ -29,7 +29,7 @@ from course.widgets_boundary import explorer_controls  # noqa: E402
 from tests.course_repo import SOURCE, nbgrader_meta, read  # noqa: E402
 
 A, B = "a_from_scratch", "b_vector_jacobian_products"
-SKIP = {"cell-045", "cell-008"}   # the explorer widget and the optional PyTorch demo
+SKIP = {"cell-045"}   # the explorer widget
 
 
 def notebook(name):
@@ -300,6 +300,124 @@ def test_section_4_numbers(ns_b):
     assert (1.5 - 1) ** 2 == (0.5 - 1) ** 2
 
 
+def test_parameter_count(ns_b):
+    """Exercise 1: the 32-unit model has 129 parameters (the solution's count agrees with the
+    arrays scikit-learn trains); Lecture 1's one-neuron network has four."""
+    model = fit(MLPClassifier(**{**PART_B_TUNED, "max_iter": 1}), ns_b["X"], ns_b["y"])
+    arrays = model.coefs_ + model.intercepts_
+    assert [a.shape for a in arrays] == [(2, 32), (32, 1), (32,), (1,)]
+    assert ns_b["count_parameters"]([2, 32, 1]) == sum(a.size for a in arrays) == 129
+    assert ns_b["count_parameters"]([1, 1, 1]) == 4
+    assert "[2, 32, 1]" in cell(B, "cell-count").source and "129" not in cell(B, "test_count_parameters").source.split(
+        "### BEGIN HIDDEN TESTS")[0]
+
+
+def test_slowdown_numbers(ns_b):
+    """Section 4's learning-slowdown comparison: every number its two text cells state."""
+    source = cell(B, "cell-slowdown-code").source
+    assert 'params["b2"] = np.array([[5.0]])' in source and "range(300)" in source and "- 1.0 * grads" in source
+    assert "init_params(2, 32, seed=0)" in source
+    y_hat = ns_b["forward"](ns_b["X"], ns_b["saturated_start"](), "sigmoid")["y_hat"]
+    assert (f"{y_hat.min():.4f}", f"{y_hat.max():.4f}") == ("0.9931", "0.9940")
+    ratio = 2 * y_hat * (1 - y_hat)
+    assert (f"{ratio.min():.4f}", f"{ratio.max():.4f}") == ("0.0119", "0.0137")
+    assert (round(1 / ratio.max()), round(1 / ratio.min())) == (73, 84)
+    # the two delta2 of the text, for this start: their ratio is 2 y_hat (1 - y_hat), point by point
+    y = ns_b["y"]
+    mse_delta2 = 2 / len(y) * (y_hat - y) * y_hat * (1 - y_hat)
+    np.testing.assert_allclose(mse_delta2 / ((y_hat - y) / len(y)), ratio, rtol=1e-12)
+    mse_losses, mse_acc = ns_b["slowdown"]["mean squared error"]
+    bce_losses, bce_acc = ns_b["slowdown"]["cross-entropy"]
+    assert len(mse_losses) == len(bce_losses) == 300
+    first = lambda flags: int(np.argmax(flags))   # noqa: E731
+    assert first(bce_losses <= bce_losses[0] / 2) == 4 and first(bce_acc > 0.5) == 5
+    assert first(mse_losses <= mse_losses[0] / 2) == 102 and first(mse_acc > 0.5) == 102
+    assert mse_losses[80] / mse_losses[0] > 0.97
+    assert np.all(mse_acc[:102] == 0.5) and np.mean(y) == 0.5
+    y_hat_mse = ns_b["forward"](ns_b["X"], ns_b["saturated_start"](), "sigmoid")["y_hat"]
+    assert np.all(y_hat_mse > 0.5)     # every point called class 1 at the start
+    # Exercise 8 is the squared error with a sigmoid output, Exercise 10 the cross-entropy
+    assert "backward_sigmoid_mse" in source and "backward_sigmoid_bce" in source
+
+
+def held_out_runs(ns_b):
+    return ns_b["step_grid"], ns_b["by_steps"], ns_b["width_grid"], ns_b["by_width"]
+
+
+def test_held_out_numbers(ns_b):
+    """Section 5: the split, the sweeps and every number the text says about them."""
+    X, y = ns_b["X"], ns_b["y"]
+    split = np.random.default_rng(0).permutation(100)
+    np.testing.assert_array_equal(ns_b["X_val"], X[split[:30]])
+    np.testing.assert_array_equal(ns_b["X_fit"], X[split[30:]])
+    assert len(ns_b["X_val"]) == 30 and len(ns_b["X_fit"]) == 70
+    code = cell(B, "cell-heldout-code").source
+    assert "init_params(2, n_hidden, seed=0)" in code and "- 1.0 * grads" in code and "backward_sigmoid_bce" in code
+    assert "fit_held_out(width, 1000)" in code
+    steps, by_steps, widths, by_width = held_out_runs(ns_b)
+    assert steps[-1] == 10_000 and widths == [1, 2, 4, 8, 16, 32, 64]
+    at = {step: row for step, row in zip(steps, by_steps)}
+    # training accuracy reaches 100 % at step 3000 and stays there
+    assert [s for s in steps if at[s][0] == 1.0] == [s for s in steps if s >= 3000]
+    # validation: 29 of 30 from step 500 to 2000, 28 of 30 from step 3000 on
+    val_hits = {s: round(at[s][1] * 30) for s in steps}
+    assert all(val_hits[s] == 29 for s in steps if 500 <= s <= 2000)
+    assert all(val_hits[s] == 28 for s in steps if s >= 3000)
+    assert all(val_hits[s] < 29 for s in steps if s < 500)
+    assert f"{29 / 30:.1%}" == "96.7%" and f"{100 / 30:.1f}" == "3.3"
+    # widths at 1000 steps: 1, 2, 4 units 88.6 % and 26 of 30; from 8 on, 97 % to 100 % and 29 of 30
+    for width, row in zip(widths, by_width):
+        if width <= 4:
+            assert f"{row[0]:.1%}" == "88.6%" and round(row[1] * 30) == 26
+        else:
+            assert 97 <= round(100 * row[0]) <= 100 and round(row[1] * 30) == 29
+    # cross-entropy: falls on the training points at every checkpoint; lowest at step 700 on the
+    # validation points, and 2.6 times that at step 10 000
+    assert np.all(np.diff(by_steps[:, 2]) < 0)
+    assert steps[int(np.argmin(by_steps[:, 3]))] == 700 == ns_b["best_step"]
+    assert f"{by_steps[-1, 3] / by_steps[:, 3].min():.1f}" == "2.6"
+    # the two boundaries on the 1000 new points
+    new = {}
+    for step in (700, 10_000):
+        params = ns_b["snapshots"][step]
+        new[step] = ns_b["accuracy"](lambda p: ns_b["forward"](p, params, "sigmoid")["y_hat"], ns_b["X_new"], ns_b["y_new"])
+    assert (f"{new[700]:.1%}", f"{new[10_000]:.1%}") == ("91.5%", "89.8%")
+
+
+def test_engine_numbers(ns_b):
+    """Section 6: the engine agrees with backward_sigmoid_mse; the graph sizes the text states."""
+    code = cell(B, "cell-engine-check-code").source
+    assert "init_params(2, 3, seed=1)" in code and "X[:5], y[:5]" in code
+    for key in ("W1", "b1", "W2", "b2"):
+        np.testing.assert_allclose(ns_b["by_engine"][key], ns_b["by_hand"][key], rtol=1e-10, atol=1e-15)
+    assert ns_b["graph_size"](ns_b["loss_small"]) == 176
+    Value = ns_b["Value"]
+    params = ns_b["init_params"](2, 32, seed=0)
+    values = {key: [[Value(v) for v in row] for row in array] for key, array in params.items()}
+    loss = ns_b["network_loss_with_values"](ns_b["X"], ns_b["y"], values)
+    assert round(ns_b["graph_size"](loss), -3) == 29_000
+    assert loss.data == pytest.approx(np.mean((ns_b["forward"](ns_b["X"], params, "sigmoid")["y_hat"] - ns_b["y"]) ** 2), rel=1e-12)
+
+
+def test_engine_text_matches_the_class(ns_b):
+    """What Section 6 says about Value: the operations it names exist, the output's grad is 1, a
+    second backward() call spoils the gradients, a - b and a / b are built from the five."""
+    Value = ns_b["Value"]
+    for name in ("__add__", "__mul__", "__pow__", "sigmoid", "relu", "backward", "__sub__", "__truediv__", "__neg__"):
+        assert hasattr(Value, name)
+    a, b = Value(2.0), Value(-3.0)
+    out = a * b + a
+    out.backward()
+    assert out.grad == 1.0 and a.grad == -2.0 and b.grad == 2.0
+    out.backward()                                  # "a second call ... every .grad would be wrong"
+    assert a.grad != -2.0 and b.grad != 2.0
+    c = a - b
+    assert c.data == 5.0 and len(c._prev) == 2 and c._prev[1].data == 3.0     # a + b * (-1)
+    d = a / b
+    assert d.data == pytest.approx(-2 / 3) and d._prev[1].data == pytest.approx(-1 / 3)   # a * b ** -1
+    assert Value(0.0).relu().data == 0.0
+
+
 # ---- every number in the text is one of the checked claims ---------------------------------
 
 # (notebook, cell id, a regular expression for the passage that states the numbers). Each passage
@@ -337,7 +455,7 @@ CLAIMS = [
     (A, "cell-042", r"`n_iter_no_change=200`"),                                         # part A MLP
     (A, "cell-044", r"4 units against 6"),                                              # settings
     (A, "cell-044", r"with 8 units"),                                                   # settings (slider)
-    (B, "cell-001", r"numbered 1 to 9"),                                                # numbering
+    (B, "cell-001", r"numbered 1 to 11"),                                               # numbering
     (B, "cell-003", r"100 points, noise 0\.25, random state 0"),                         # data
     (B, "cell-003", r"gets 99 % of them\s+right"),                                      # section 4
     (B, "cell-003", r"these particular 100 points"),                                    # data
@@ -360,7 +478,47 @@ CLAIMS = [
     (B, "cell-040", r"learning rate 1\.0, 1000 steps"),                                 # section 4
     (B, "cell-040", r"the 100 training points and on 1000 new points drawn the same way \(noise 0\.25,\s+"
                     r"random state 1\)"),                                               # data
+    (B, "cell-count", r"the 32-unit model's parameters"),                             # parameter count
+    (B, "cell-count", r"the 32-unit model, whose layer sizes are `\[2, 32, 1\]`"),   # parameter count
+    (B, "cell-slowdown", r"\$b_2 = 5\$"),                                              # slowdown
+    (B, "cell-slowdown", r"between 0\.9931 and 0\.9940"),                              # slowdown
+    (B, "cell-slowdown", r"between\s+0\.0119 and 0\.0137"),                           # slowdown
+    (B, "cell-slowdown", r"73 to 84 times smaller"),                                    # slowdown
+    (B, "cell-slowdown", r"learning rate 1\.0, for 300 steps"),                        # slowdown
+    (B, "cell-slowdown-after", r"halves its loss in 4 steps"),                          # slowdown
+    (B, "cell-slowdown-after", r"right\s+after 5"),                                     # slowdown
+    (B, "cell-slowdown-after", r"needs 102 steps for either"),                          # slowdown
+    (B, "cell-slowdown-after", r"In its first\s+80 steps it loses less than 3 %"),       # slowdown
+    (B, "cell-slowdown-after", r"until step 102 its accuracy stays at exactly\s+50 %"),  # slowdown
+    (B, "cell-heldout", r"1000 fresh points"),                                          # section 4
+    (B, "cell-heldout", r"30 of the 100 points"),                                       # held out
+    (B, "cell-heldout", r"the other 70"),                                               # held out
+    (B, "cell-heldout", r"32 ReLU units"),                                              # held out
+    (B, "cell-heldout", r"learning rate 1\.0"),                                         # held out
+    (B, "cell-heldout", r"\(10 000 steps\)"),                                           # held out
+    (B, "cell-heldout", r"of 1 to 64 hidden units trained for 1000 steps each"),        # held out
+    (B, "cell-heldout-read", r"reaches 100 % at step 3000"),                            # held out
+    (B, "cell-heldout-read", r"reaches 29 of the 30 points \(96\.7 %\) at step 500, holds until step 2000"),
+    (B, "cell-heldout-read", r"drops to 28 of 30 from step 3000 on"),                   # held out
+    (B, "cell-heldout-read", r"with 1, 2 or 4 hidden units"),                           # held out
+    (B, "cell-heldout-read", r"\(88\.6 % of the training points, 26 of the 30 held-out ones\)"),
+    (B, "cell-heldout-read", r"from 8 units on it gets 97 % to 100 % of the training points and 29 of 30"),
+    (B, "cell-heldout-read", r"lowest at step 700 and 2\.6 times as large at step 10 000"),
+    (B, "cell-heldout-read", r"with 30 points, one point is 3\.3 percentage points"),   # held out
+    (B, "cell-heldout-after", r"at step 700, where"),                                   # held out
+    (B, "cell-heldout-after", r"at step 10 000, when"),                                 # held out
+    (B, "cell-heldout-after", r"on the 1000 new points"),                               # section 4
+    (B, "cell-heldout-after", r"the network of step 700 gets 91\.5 % right, the one of step 10 000 only 89\.8 %"),
+    (B, "cell-autograd-ex", r"`self\.grad = 1\.0`"),                                    # engine
+    (B, "cell-engine-check", r"for 3 hidden units and the first 5 points"),             # engine
+    (B, "cell-engine-after", r"holds 176 Values"),                                      # engine
+    (B, "cell-engine-after", r"100 points\s+and 32 hidden units"),                      # engine
+    (B, "cell-engine-after", r"about 29 000"),                                          # engine
 ]
+
+# Further-reading cells hold citations: their digits are years, chapters, sections, volumes and
+# addresses, not claims a test could compute (test_further_reading_is_citations reads them).
+READING = {(A, "cell-reading"), (B, "cell-reading")}
 
 LINE_STRUCTURE = [
     r"^#+ \d+\.",                                  # section headings "## 3."
@@ -368,7 +526,7 @@ LINE_STRUCTURE = [
 ]
 STRUCTURE = [
     r"Exercises? \d+(?: (?:and|to) \d+)?",          # exercise headings and references
-    r"Sections? \d+",
+    r"Sections? \d+(?: (?:and|to) \d+)?",
     r"Lecture \d+[ab]?",
     r"[_^]\{[^}]*\}|[_^]\w",                        # sub- and superscripts: Z_1, x_1^2, W_{km}
     r"(?<![\w.])[0-2](?!\w|\.\d)",                 # labels, shapes, formula constants
@@ -382,12 +540,28 @@ def markdown_cells(name):
 
 
 @pytest.mark.parametrize("name", [A, B])
+def test_further_reading_is_citations(name):
+    """The last cell of each notebook lists further reading: every item names its authors or
+    publisher and gives a year or an address, and the text points at it."""
+    last = notebook(name).cells[-1]
+    assert (name, last.id) in READING and last.source.startswith("## Further reading\n")
+    items = [line for line in last.source.splitlines() if line.startswith("- ")]
+    assert len(items) >= 4
+    for item in re.split(r"\n(?=- )", last.source.split("\n", 2)[2].strip()):
+        assert re.search(r"\b(19|20)\d\d\b|<https?://", item), item
+    for author in ["Nielsen", "CS231n", "Karpathy"]:
+        assert author in last.source
+
+
+@pytest.mark.parametrize("name", [A, B])
 def test_every_number_in_the_text_is_checked(name):
     claims = [(cid, pattern) for nb, cid, pattern in CLAIMS if nb == name]
     ids = {c.id for c in markdown_cells(name)}
     assert {cid for cid, _ in claims} <= ids, "a claim names a cell that is not a markdown cell"
     unchecked = {}
     for c in markdown_cells(name):
+        if (name, c.id) in READING:
+            continue
         text = c.source.replace("### BEGIN SOLUTION", "").replace("### END SOLUTION", "")
         for pattern in LINE_STRUCTURE:
             text = re.sub(pattern, " ", text, flags=re.M)

@@ -1,6 +1,9 @@
 """Lecture 3 (two moons): typical wrong answers and correct alternatives."""
 
+import re
+
 from tests.catalogues import Variant
+from tests.course_repo import SOURCE, nbgrader_meta, read
 
 ASSIGNMENT = "03_two_moons"
 A = "a_from_scratch"
@@ -322,4 +325,191 @@ VARIANTS = [
     Variant("bce backward by the chain rule, clipped consistently", B,
             {"backward_sigmoid_bce": BCE_BACKWARD.format(delta2=BCE_CHAIN_CLIPPED)}, False,
             why="loss derivative times sigmoid derivative of the same clipped p; inline products"),
+]
+
+# ---- Lecture 3b: how many parameters (Exercise 1) ------------------------------------------
+
+COUNT = '''
+def count_parameters(layer_sizes):
+    {body}
+'''
+COUNT_PER_UNIT = '''
+def count_parameters(layer_sizes):
+    total = 0
+    for k in range(1, len(layer_sizes)):
+        total += (layer_sizes[k - 1] + 1) * layer_sizes[k]    # each unit: its inputs and its bias
+    return total
+'''
+COUNT_NUMPY = '''
+def count_parameters(layer_sizes):
+    sizes = np.asarray(layer_sizes)
+    return int(np.sum(sizes[:-1] * sizes[1:]) + np.sum(sizes[1:]))
+'''
+
+# ---- Lecture 3b: the autograd engine (Exercise 11) -----------------------------------------
+# A variant is the model answer's whole class with one or more of its six solution regions (the
+# backward rules of +, *, **, sigmoid, relu, then backward()) rewritten.
+
+_REGION = re.compile(r"( *)### BEGIN SOLUTION\n(.*?)\1### END SOLUTION(?:\n|$)", re.S)
+_REGIONS = ("add", "mul", "pow", "sigmoid", "relu", "backward")
+
+
+def _model_answer(notebook, grade_id):
+    nb = read(SOURCE / ASSIGNMENT / f"{notebook}.ipynb")
+    return next(c.source for c in nb.cells if nbgrader_meta(c).get("grade_id") == grade_id)
+
+
+def value_engine(**bodies):
+    """The Value class of the model answer with the named regions replaced (bodies unindented)."""
+    answer = _model_answer(B, "value_engine")
+    regions = list(_REGION.finditer(answer))
+    assert len(regions) == len(_REGIONS) and set(bodies) <= set(_REGIONS)
+    out, last = [], 0
+    for name, match in zip(_REGIONS, regions):
+        indent = match.group(1)
+        body = bodies.get(name)
+        out.append(answer[last:match.start()])
+        out.append(match.group(2) if body is None else
+                   "".join(f"{indent}{line}\n" if line else "\n" for line in body.strip("\n").splitlines()))
+        last = match.end()
+    return "".join(out) + answer[last:]
+
+
+POST_ORDER = """
+order, seen = [], set()
+
+def visit(node):
+    if node not in seen:
+        seen.add(node)
+        for child in node._prev:
+            visit(child)
+        order.append(node)
+
+visit(self)
+self.grad = 1.0
+for node in {order}:
+    node._backward()
+"""
+BREADTH_FIRST = """
+self.grad = 1.0
+queue, seen = [self], {self}
+while queue:
+    node = queue.pop(0)
+    node._backward()
+    for child in node._prev:
+        if child not in seen:
+            seen.add(child)
+            queue.append(child)
+"""
+RECURSIVE = """
+self.grad = 1.0
+
+def go(node):
+    node._backward()
+    for child in node._prev:
+        go(child)
+
+go(self)
+"""
+NO_SEED = """
+order, seen = [], set()
+
+def visit(node):
+    if node not in seen:
+        seen.add(node)
+        for child in node._prev:
+            visit(child)
+        order.append(node)
+
+visit(self)
+for node in reversed(order):
+    node._backward()
+"""
+KAHN = """
+users, stack, seen = {}, [self], {self}   # users[v]: how many operations take v as an input
+while stack:
+    node = stack.pop()
+    for child in node._prev:
+        users[child] = users.get(child, 0) + 1
+        if child not in seen:
+            seen.add(child)
+            stack.append(child)
+self.grad = 1.0
+ready = [self]
+while ready:
+    node = ready.pop()
+    node._backward()
+    for child in node._prev:
+        users[child] -= 1
+        if users[child] == 0:
+            ready.append(child)
+"""
+ITERATIVE_DFS = """
+order, done, stack = [], set(), [(self, False)]
+while stack:
+    node, expanded = stack.pop()
+    if expanded:
+        order.append(node)
+    elif node not in done:
+        done.add(node)
+        stack.append((node, True))
+        stack.extend((child, False) for child in node._prev if child not in done)
+self.grad = 1.0
+for node in order[::-1]:
+    node._backward()
+"""
+VALUE_TESTS = ("test_value_rules", "test_value_backward")
+
+VARIANTS += [
+    Variant("count without biases", B, {"count_parameters": COUNT.format(
+        body="return sum(a * b for a, b in zip(layer_sizes[:-1], layer_sizes[1:]))")}, True,
+            ("test_count_parameters",), "counts the weights and forgets the biases"),
+    Variant("count biases of the layer before", B, {"count_parameters": COUNT.format(
+        body="return sum(a * b + a for a, b in zip(layer_sizes[:-1], layer_sizes[1:]))")}, True,
+            ("test_count_parameters",), "gives each layer the biases of the layer that feeds it"),
+    Variant("count units", B, {"count_parameters": COUNT.format(body="return sum(layer_sizes)")}, True,
+            ("test_count_parameters",), "counts the units instead of the parameters"),
+    Variant("count a bias unit on both sides", B, {"count_parameters": COUNT.format(
+        body="return sum((a + 1) * (b + 1) for a, b in zip(layer_sizes[:-1], layer_sizes[1:]))")}, True,
+            ("test_count_parameters",), "(n_in + 1)(n_out + 1): a bias unit added to the output side as well"),
+    Variant("count the first layer only", B, {"count_parameters": COUNT.format(
+        body="return layer_sizes[0] * layer_sizes[1] + layer_sizes[1]")}, True,
+            ("test_count_parameters",), "counts the first layer of weights and biases and stops"),
+    Variant("count per unit", B, {"count_parameters": COUNT_PER_UNIT}, False,
+            why="(inputs + 1) per unit, in a loop over the layers"),
+    Variant("count with numpy", B, {"count_parameters": COUNT_NUMPY}, False,
+            why="array products and sums, an int from numpy"),
+    Variant("autograd overwrites grad", B, {"value_engine": value_engine(
+        add="self.grad = out.grad\nother.grad = out.grad",
+        mul="self.grad = other.data * out.grad\nother.grad = self.data * out.grad")}, True,
+            VALUE_TESTS, "+ and * assign (=) where they should add (+=): a value used twice keeps one share"),
+    Variant("autograd breadth-first", B, {"value_engine": value_engine(backward=BREADTH_FIRST)}, True,
+            ("test_value_backward",), "backward() goes breadth-first from the output, not in reverse topological order"),
+    Variant("autograd recursion without a sort", B, {"value_engine": value_engine(backward=RECURSIVE)}, True,
+            ("test_value_backward",), "backward() recurses into the inputs after each rule: shared values pass on more than once"),
+    Variant("autograd order not reversed", B, {"value_engine": value_engine(backward=POST_ORDER.format(order="order"))}, True,
+            ("test_value_backward",), "runs the rules in topological order, inputs first, instead of its reverse"),
+    Variant("autograd output grad not 1", B, {"value_engine": value_engine(backward=NO_SEED)}, True,
+            ("test_value_backward",), "backward() forgets self.grad = 1.0: every gradient stays 0"),
+    Variant("autograd mul without chain factor", B, {"value_engine": value_engine(
+        mul="self.grad += other.data\nother.grad += self.data")}, True,
+            VALUE_TESTS, "the product's rule forgets the incoming out.grad"),
+    Variant("autograd power rule n x^n", B, {"value_engine": value_engine(
+        pow="self.grad += exponent * self.data ** exponent * out.grad")}, True,
+            VALUE_TESTS, "the power rule as n x^n instead of n x^(n - 1)"),
+    Variant("autograd sigmoid derivative at its input", B, {"value_engine": value_engine(
+        sigmoid="self.grad += self.data * (1.0 - self.data) * out.grad")}, True,
+            VALUE_TESTS, "x (1 - x) at the sigmoid's input instead of s (1 - s)"),
+    Variant("autograd relu passes at zero", B, {"value_engine": value_engine(
+        relu="self.grad += (1.0 if self.data >= 0 else 0.0) * out.grad")}, True,
+            VALUE_TESTS, "passes the gradient through the ReLU at exactly 0, where the text takes 0"),
+    Variant("autograd kahn", B, {"value_engine": value_engine(backward=KAHN)}, False,
+            why="Kahn's algorithm: count each value's users, release a value when all have passed back"),
+    Variant("autograd iterative dfs and other rule styles", B, {"value_engine": value_engine(
+        backward=ITERATIVE_DFS,
+        mul="self.grad = self.grad + other.data * out.grad\nother.grad = other.grad + self.data * out.grad",
+        sigmoid="s = 1.0 / (1.0 + math.exp(-self.data))\nself.grad += s * (1.0 - s) * out.grad",
+        relu="if self.data > 0:\n    self.grad += out.grad",
+        pow="self.grad += out.grad * exponent * self.data ** (exponent - 1)")}, False,
+            why="an explicit stack instead of recursion; rules written as x = x + ..., if, math.exp"),
 ]
