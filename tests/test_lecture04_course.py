@@ -329,9 +329,10 @@ def plateau(history, proba):
     return None
 
 
-def relu_stack(bound, depth=20, width=256, n=500, seed=0):
-    """Mean squares of the signal after each ReLU layer and of the gradient arriving at each
-    layer's input on the way back, for weights from U[-bound, bound] (the demonstration's stack)."""
+def relu_stack(bound, depth=10, width=256, n=500, seed=0):
+    """Mean squares of the signal after each ReLU layer and of the gradient each layer passes to its
+    input on the way back (from the last layer down), for weights from U[-bound, bound] (the
+    demonstration's stack)."""
     rng = np.random.default_rng(seed)
     A = rng.normal(size=(n, width))
     Ws, Zs, forward = [], [], []
@@ -349,7 +350,7 @@ def relu_stack(bound, depth=20, width=256, n=500, seed=0):
 
 
 def demo_settings():
-    """Defaults of the demonstration's mean_square_per_layer (depth, width, n)."""
+    """Defaults of the demonstration's mean_squares_through_stack (depth, width, n, seed)."""
     tree = ast.parse(cell("glorot_or_he_demo").source)
     fn = next(node for node in tree.body if isinstance(node, ast.FunctionDef))
     names = [a.arg for a in fn.args.args][-len(fn.args.defaults):]
@@ -454,20 +455,49 @@ def facts():
                 abs(np.mean(np.maximum(z, 0) ** 2) / np.var(z) - 0.5) < 0.005))
     out.append(("$v = 2/(n + n) = 1/n$", True))
     settings = demo_settings()
-    out.append((f"pushes {settings['n']} random inputs (mean square 1) through twenty ReLU layers of width "
-                f"{settings['width']}", settings["depth"] == 20))
-    glorot_forward, glorot_backward = relu_stack(np.sqrt(6 / (2 * settings["width"])), **settings)
-    he_forward, he_backward = relu_stack(np.sqrt(6 / settings["width"]), **settings)
-    halving = np.exp(np.mean(np.log(glorot_forward[1:] / glorot_forward[:-1])))
-    out.append(("With Glorot the mean square halves at every layer: after twenty layers it is down to the order "
-                "of\n$10^{-6}$ of what it was", 0.45 < halving < 0.55 and 1e-7 < glorot_forward[-1] < 1e-5
-                and np.allclose(glorot_forward, ns["glorot_signal"])))
-    out.append((r"(on average exactly $2^{-20} \approx 0.95 \cdot 10^{-6}$)", f"{2.0 ** -20 * 1e6:.2f}" == "0.95"))
-    out.append(("the gradients\non the way back shrink in the same way",
-                0.45 < np.exp(np.mean(np.log(glorot_backward[1:] / glorot_backward[:-1]))) < 0.55))
-    out.append(("With He it stays of order 1, forwards and backwards", np.all((he_forward > 0.5) & (he_forward < 2.5))
-                and np.all((he_backward > 0.5) & (he_backward < 2.5)) and np.allclose(he_forward, ns["he_signal"])))
-    out.append(("(up to about twice its starting value here)", 1.5 < np.max(ns["he_signal"]) / ns["he_signal"][0] < 2.5))
+    width, depth = settings["width"], settings["depth"]
+    demo = cell("glorot_or_he_demo").source
+    out.append(("Take a stack of ten ReLU layers of width 256, without biases",
+                depth == 10 and width == 256 and "+ b" not in demo))
+    wide = np.sqrt(6 / (784 + 10))
+    bounds = {"wide": wide, "glorot": np.sqrt(6 / (2 * width)), "he": np.sqrt(6 / width)}
+    out.append(("a deep\ndigit classifier with 784 inputs and 10 outputs", True))
+    out.append(("network-wide bound computed from those 784 inputs and 10 outputs",
+                f"{wide:.3f}" == "0.087" and np.isclose(ns["starting_bounds"]["one network-wide bound, sqrt(6 / (784 + 10))"], wide)))
+    out.append((r"$\sqrt{6/512} \approx 0.108$", f"{bounds['glorot']:.3f}" == "0.108"
+                and np.isclose(ns["starting_bounds"]["Glorot, sqrt(6 / (256 + 256))"], bounds["glorot"])))
+    out.append((r"$\sqrt{6/256} \approx 0.153$", f"{bounds['he']:.3f}" == "0.153"
+                and np.isclose(ns["starting_bounds"]["He, sqrt(6 / 256)"], bounds["he"])))
+    out.append((f"It pushes {settings['n']} random inputs (mean square 1) forwards", True))
+    measured = {key: relu_stack(bound, **settings) for key, bound in bounds.items()}
+    for key, name in [("wide", "one network-wide bound, sqrt(6 / (784 + 10))"), ("glorot", "Glorot, sqrt(6 / (256 + 256))"),
+                      ("he", "He, sqrt(6 / 256)")]:
+        forward, backward = ns["stack_mean_squares"][name]
+        assert np.allclose(forward, measured[key][0]) and np.allclose(backward, measured[key][1][::-1]), name
+
+    out.append((r"$n_\text{in} v \cdot \tfrac12$ with $v = r^2/3$", True))   # the derivation above
+
+    def factor(values):
+        """The geometric mean of the factors from one layer to the next."""
+        return float(np.exp(np.mean(np.log(values[1:] / values[:-1]))))
+
+    out.append((r"$256 \cdot 0.087^2/6 \approx 0.32$ for the network-wide bound, $\tfrac12$ for Glorot and 1 for He",
+                f"{width * wide ** 2 / 6:.2f}" == "0.32" and abs(factor(measured["wide"][0]) - 0.32) < 0.04
+                and abs(factor(measured["wide"][1]) - 0.32) < 0.04 and abs(factor(measured["glorot"][0]) - 0.5) < 0.05
+                and abs(factor(measured["glorot"][1]) - 0.5) < 0.05 and abs(factor(measured["he"][0]) - 1) < 0.1
+                and abs(factor(measured["he"][1]) - 1) < 0.1 and np.isclose(width * bounds["he"] ** 2 / 6, 1.0)))
+    out.append(("After ten layers the network-wide start keeps about $10^{-5}$ of the signal's mean square\n"
+                r"($0.32^{10} \approx 1.2 \cdot 10^{-5}$)", f"{(width * wide ** 2 / 6) ** 10:.1e}" == "1.2e-05"
+                and 0.5e-5 < measured["wide"][0][-1] < 2e-5))
+    out.append(("Glorot about a thousandth (on average\n$2^{-10} \\approx 0.98 \\cdot 10^{-3}$)",
+                f"{2.0 ** -10 * 1e3:.2f}" == "0.98" and 0.5e-3 < measured["glorot"][0][-1] < 2e-3))
+    out.append(("He keeps it of order 1; it still drifts a little (up to\n1.4 here)",
+                np.all((measured["he"][0] > 0.5) & (measured["he"][0] < 2)) and f"{np.max(measured['he'][0]):.1f}" == "1.4"))
+    out.append(("the gradient that\nreaches the first layer is about a thousandth of the one that arrived from above with Glorot, and\n"
+                "about $10^{-5}$ of it with the network-wide bound",
+                0.5e-3 < measured["glorot"][1][-1] < 2e-3 and 0.5e-5 < measured["wide"][1][-1] < 2e-5))
+    out.append(("With He every layer passes on a gradient of the\nsame order",
+                np.all((measured["he"][1] > 0.5) & (measured["he"][1] < 2))))
     glorot_784 = 784 * 2 / (784 + 64)
     out.append((r"784 → 64 layer of section 10, Glorot's $n_\text{in} v = 2 \cdot 784/848 \approx 1.85$",
                 digits_shapes[0] == (784, 64) and f"{glorot_784:.2f}" == "1.85"))
