@@ -25,9 +25,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from tests import catalogues  # noqa: E402
+from tests.catalogues import with_cells  # noqa: E402
 from tests.course_repo import RELEASE, assignments, notebooks, read, tool_env  # noqa: E402
-from tests.nbgrader_run import make_course, nbgrader, read_scores, submit  # noqa: E402
-from tests.test_autograde import with_cells  # noqa: E402
+from tests.nbgrader_run import make_course, read_scores, submit  # noqa: E402
 
 
 def synthetic_class(assignment, n):

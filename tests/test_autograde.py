@@ -2,7 +2,6 @@
 the unchanged release gets zero on every test cell, and the catalogue of wrong and right answers
 behaves (a wrong answer loses points on its own exercise, a right one gets full marks)."""
 
-import copy
 import functools
 import os
 import re
@@ -13,6 +12,7 @@ import pytest
 
 from course.grading.scan import scan_source
 from tests import catalogues
+from tests.catalogues import with_cells
 from tests.cell_dependencies import CellNames, answers_reached_by_tests
 from tests.course_repo import RELEASE, assignments, graded_test_ids, nbgrader_meta, notebooks, read, tool_env
 from tests.nbgrader_run import autograde, make_course, read_scores, submit
@@ -23,20 +23,6 @@ _RESULTS = {}
 
 def student_id(name):
     return re.sub(r"[^a-z0-9_]", "_", name.lower())
-
-
-def with_cells(nb, replacements):
-    """A copy of ``nb`` whose answer cells named in ``replacements`` have new sources."""
-    nb = copy.deepcopy(nb)
-    found = set()
-    for cell in nb.cells:
-        gid = nbgrader_meta(cell).get("grade_id")
-        if gid in replacements:
-            cell.source = replacements[gid]
-            found.add(gid)
-    missing = set(replacements) - found
-    assert not missing, f"catalogue names unknown cells {sorted(missing)}"
-    return nb
 
 
 def reached_answers(assignment, notebook, variants):

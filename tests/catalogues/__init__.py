@@ -5,6 +5,7 @@ whole answer cells of the solved source notebook; the autograde tests then requi
 variant to lose points on its own exercise and a right one to get full marks.
 """
 
+import copy
 import importlib
 import pkgutil
 from dataclasses import dataclass, field
@@ -27,3 +28,18 @@ def load_all():
         module = importlib.import_module(f"{__name__}.{info.name}")
         out[module.ASSIGNMENT] = list(module.VARIANTS)
     return out
+
+
+def with_cells(nb, replacements):
+    """A copy of ``nb`` whose answer cells named in ``replacements`` ({grade_id: source}) have
+    new sources."""
+    nb = copy.deepcopy(nb)
+    found = set()
+    for cell in nb.cells:
+        gid = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+        if gid in replacements:
+            cell.source = replacements[gid]
+            found.add(gid)
+    missing = set(replacements) - found
+    assert not missing, f"catalogue names unknown cells {sorted(missing)}"
+    return nb
