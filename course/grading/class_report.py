@@ -1,26 +1,25 @@
-"""The class report's data: what a class did, per assignment and exercise, read from the grader's
-results (``grades/<assignment>/*.json``, or raw results) or from a gradebook that plain
-``nbgrader autograde`` filled (then scores only), summarised into plain data and a CSV.
+"""The class report's content: what a class did, per assignment and exercise (see
+``class_results`` for where it is read), summarised into plain data, a CSV and, through
+``class_report_html``, the page.
 
 Only course-written text reaches the summary: exercise titles from the released notebook,
 diagnosis codes put into words, the grader's notes as feedback words them, the kinds of static-scan
 findings; never a cell's source, an output or anything from the student's kernel.
 """
 
+import builtins
 import csv
 import json
 import random
 import re
 import statistics
-from dataclasses import dataclass, field
 from pathlib import Path
 
-import nbformat
-
+from course.grading.class_results import (exercises_from_release, exercises_from_results, gradebook_assignments,
+                                           read_gradebook, read_raw, read_results)
 from course.grading.redact import feedback_note
 from course.grading.worker import NOT_TO_THE_END
 
-BY_HAND = ("written", "manual", "task")
 # Diagnoses that say why a whole notebook scored nothing, not what an answer got wrong.
 STOPS = {"kernel-died": "the kernel died", "timeout": "ran out of time", "stopped": "stopped early",
          "unreadable": "invalid file", "missing": "not submitted", "grader-error": "grader error",
@@ -37,156 +36,6 @@ WORDS = {
     "test-process-stopped": "the test process stopped",
 }
 UNATTEMPTED = "error:NotImplementedError"
-
-
-@dataclass
-class Exercise:
-    notebook: str
-    title: str                                   # "Exercise 1 — the four gradients", or a grade_id
-    tests: list = field(default_factory=list)    # autograded test cells (grade_ids)
-    by_hand: list = field(default_factory=list)  # answers graded by hand (grade_ids)
-    max: float = 0.0                             # autograded points
-
-
-# -- what an assignment is: its exercises, in notebook order -------------------------------------
-
-_HEADING = re.compile(r"^\s*#{1,6}\s+(Exercise\s+\d+\w*\s*[—–-].*?)\s*$")
-_TEX = [(r"\\partial\s*", "∂"), (r"\\(boldsymbol|mathbf|mathrm|text)\b\s*", ""), (r"\\cdot", "·"),
-        (r"\\top\b", "ᵀ"), (r"[${}`]", ""), (r"\\,", " ")]
-
-
-def plain_title(text):
-    """A heading as plain text: no '(graded)' suffix, no TeX markup, no code backticks."""
-    text = re.sub(r"\s*\((manually )?graded\)\s*$", "", text.strip())
-    for pattern, new in _TEX:
-        text = re.sub(pattern, new, text)
-    return re.sub(r"\s+", " ", text).strip()
-
-
-def _kind(meta, cell_type):
-    if meta.get("task"):
-        return "task"
-    if meta.get("solution"):
-        return "written" if cell_type == "markdown" else "manual"
-    return "test"
-
-
-def exercises_from_release(release_dir):
-    """[Exercise] from the released notebooks (sorted by name): each graded cell belongs to the
-    latest 'Exercise N — title' heading above it (or stands alone, named by its grade_id)."""
-    out = []
-    for path in sorted(Path(release_dir).glob("*.ipynb")):
-        nb = nbformat.read(str(path), as_version=4)
-        current = None
-        for cell in nb.cells:
-            if cell.cell_type == "markdown":
-                for line in cell.source.splitlines():
-                    match = _HEADING.match(line)
-                    if match:
-                        current = Exercise(path.stem, plain_title(match.group(1)))
-                        out.append(current)
-            meta = cell.metadata.get("nbgrader", {})
-            if not (meta.get("grade") or meta.get("task")):
-                continue
-            exercise = current or Exercise(path.stem, meta["grade_id"])
-            if exercise is not current:
-                out.append(exercise)
-            if _kind(meta, cell.cell_type) == "test":
-                exercise.tests.append(meta["grade_id"])
-                exercise.max += float(meta.get("points") or 0)
-            else:
-                exercise.by_hand.append(meta["grade_id"])
-    return [e for e in out if e.tests or e.by_hand]
-
-
-def exercises_from_results(submissions):
-    """[Exercise], one per graded cell, in the order the results list them (no release at hand)."""
-    seen = {}
-    for submission in submissions:
-        for nb in sorted(submission["notebooks"], key=lambda n: n["notebook"]):
-            for cell in nb["cells"]:
-                key = (nb["notebook"], cell["grade_id"])
-                if key in seen or cell["kind"] == "answer":
-                    continue
-                exercise = seen[key] = Exercise(nb["notebook"], cell["grade_id"])
-                if cell["kind"] == "test":
-                    exercise.tests.append(cell["grade_id"])
-                    exercise.max = float(cell["max"] or 0)
-                else:
-                    exercise.by_hand.append(cell["grade_id"])
-    return sorted(seen.values(), key=lambda e: e.notebook)
-
-
-# -- reading results -----------------------------------------------------------------------------
-
-def _cells(cells):
-    # blank: an answer graded by hand that nbgrader found as released (it scores 0, without a
-    # diagnosis; a missing or unreadable notebook's answers carry one).
-    return [{**{k: c.get(k) for k in ("grade_id", "kind", "points", "max", "diagnosis", "message")},
-             "blank": c.get("kind") in BY_HAND and c.get("points") == 0 and not c.get("diagnosis")}
-            for c in cells if c.get("kind") != "answer"]
-
-
-def _notebook(nb):
-    return {"notebook": nb["notebook"], "status": nb.get("status", "graded"), "failed": nb.get("failed"),
-            "flags": list(nb.get("flags", [])), "scan": list(nb.get("scan", [])),
-            "timings": dict(nb.get("timings") or {}), "cells": _cells(nb["cells"])}
-
-
-def read_results(results_dir, assignment):
-    """Submissions from ``grades/<assignment>/<student>.json`` (written by ``class`` and ``merge``)."""
-    out = []
-    for path in sorted((Path(results_dir) / assignment).glob("*.json")):
-        data = json.loads(path.read_text())
-        out.append({"student": data["student"], "notebooks": [_notebook(nb) for nb in data["notebooks"]]})
-    return out
-
-
-def read_raw(raw_dirs, assignment):
-    """Submissions from raw results (``class --shard``/``--no-gradebook``, ``one --raw``); a
-    student found in several folders counts once (the last folder wins)."""
-    found = {}
-    for raw_dir in raw_dirs:
-        for path in sorted((Path(raw_dir) / assignment).glob("*.json")):
-            data = json.loads(path.read_text())
-            student = data["submission"]["student"]
-            found[student] = {"student": student, "notebooks": [_notebook(r) for r in data["results"]]}
-    return [found[s] for s in sorted(found)]
-
-
-def read_gradebook(db_url, assignment):
-    """Submissions from nbgrader's gradebook: points per graded cell, nothing else."""
-    from nbgrader.api import Gradebook
-    out = []
-    with Gradebook(db_url) as gb:
-        for submission in gb.assignment_submissions(assignment):
-            notebooks = []
-            for nb in submission.notebooks:
-                answers = {c.name for c in nb.notebook.solution_cells}
-                cells = []
-                for grade in nb.grades:
-                    if type(grade.cell).__name__ == "TaskCell":
-                        kind, points = "task", grade.score
-                    elif grade.name in answers:
-                        kind = "written" if grade.cell_type == "markdown" else "manual"
-                        points = grade.manual_score if grade.manual_score is not None else grade.auto_score
-                    else:
-                        kind, points = "test", grade.score
-                    cells.append({"grade_id": grade.name, "kind": kind, "max": float(grade.max_score),
-                                  "points": None if points is None else float(points),
-                                  "blank": kind != "test" and grade.auto_score == 0,
-                                  "diagnosis": None, "message": None})
-                notebooks.append({"notebook": nb.name, "status": None, "failed": None, "flags": [],
-                                  "scan": [], "timings": {}, "cells": cells})
-            out.append({"student": submission.student.id, "notebooks": notebooks})
-    return sorted(out, key=lambda s: s["student"])
-
-
-def gradebook_assignments(db_url):
-    """Assignments with at least one submission in the gradebook."""
-    from nbgrader.api import Gradebook
-    with Gradebook(db_url) as gb:
-        return sorted(a.name for a in gb.assignments if gb.assignment_submissions(a.name))
 
 
 # -- words ---------------------------------------------------------------------------------------
@@ -207,7 +56,12 @@ def diagnosis_words(code, message=None, status=None):
     if code in WORDS:
         return WORDS[code]
     if code.startswith("error:"):
-        return f"raises {code.split(':', 1)[1]}"
+        name = code.split(":", 1)[1]
+        # Other names may come from the student's own code: the CSV keeps them, the page does not.
+        builtin = getattr(builtins, name, None)
+        if isinstance(builtin, type) and issubclass(builtin, BaseException):
+            return f"raises {name}"
+        return "raises an exception that is not one of Python's built-in ones"
     return code
 
 
@@ -241,97 +95,77 @@ def stop_of(nb):
 
 # -- summaries -----------------------------------------------------------------------------------
 
-def _percent(points, top):
-    return None if not top else 100.0 * points / top
-
-
 def natural(name):
     """Sort key putting "Student 2" before "Student 10"."""
     return [int(p) if p.isdigit() else p for p in re.split(r"(\d+)", name)]
 
 
-def summarise(assignment, exercises, submissions, source):
-    """Plain data for one assignment's part of the report, and its CSV rows."""
-    scores_only = source == "gradebook"
-    rows, scores, stats = [], {}, []
-    by_student = {}
+def _one_student(exercise, cells):
+    """What one student did on one exercise: (result, points, max, failed codes, their words)."""
+    found = [cells.get((exercise.notebook, g), (None, None)) for g in exercise.tests]
+    points = sum((c or {}).get("points") or 0 for c, _ in found)
+    top = sum(c["max"] if c else 0 for c, _ in found) or exercise.max
+    codes, labels = [], []
+    for cell, nb in found:
+        if cell and cell.get("diagnosis") and (cell.get("points") or 0) < (cell.get("max") or 0):
+            codes.append(cell["diagnosis"])
+            labels.append(diagnosis_words(cell["diagnosis"], cell.get("message"), nb["status"]))
+    hand = [cells.get((exercise.notebook, g), (None, None))[0] for g in exercise.by_hand]
+    if exercise.tests:
+        result = "full" if points >= top > 0 else "zero" if points == 0 else "partial"
+    else:
+        # Zero points with a diagnosis: the notebook was missing or unreadable, not left blank.
+        answered = any(c and not c.get("blank") and not (c.get("points") == 0 and c.get("diagnosis")) for c in hand)
+        result = "graded by hand" if answered else "blank" if all(c and c.get("blank") for c in hand) else "no answer"
+        known = [c["points"] for c in hand if c and c.get("points") is not None]
+        points = sum(known) if known else None   # None: not graded yet
+        top = sum(c["max"] or 0 for c in hand if c)
+    return result, points, top, list(dict.fromkeys(codes)), list(dict.fromkeys(labels))
+
+
+def _exercise(assignment, exercise, submissions, cells_of):
+    """(the exercise's numbers, its CSV rows)."""
+    counts = dict.fromkeys(("full", "partial", "zero", "graded by hand", "blank", "no answer"), 0)
+    diagnoses, unattempted, rows = {}, 0, []
     for submission in submissions:
-        cells = {(nb["notebook"], c["grade_id"]): (c, nb) for nb in submission["notebooks"] for c in nb["cells"]}
-        by_student[submission["student"]] = cells
-    for exercise in exercises:
-        counts = {"full": 0, "partial": 0, "zero": 0, "answered": 0, "no answer": 0}
-        diagnoses, unattempted = {}, 0
-        for submission in submissions:
-            student, cells = submission["student"], by_student[submission["student"]]
-            found = [cells.get((exercise.notebook, g), (None, None)) for g in exercise.tests]
-            points = sum((c or {}).get("points") or 0 for c, _ in found)
-            top = sum(c["max"] if c else 0 for c, _ in found) or exercise.max
-            codes, labels = [], []
-            for cell, nb in found:
-                if cell and cell.get("diagnosis") and (cell.get("points") or 0) < (cell.get("max") or 0):
-                    if cell["diagnosis"] not in codes:
-                        codes.append(cell["diagnosis"])
-                    label = diagnosis_words(cell["diagnosis"], cell.get("message"), nb["status"])
-                    if label not in labels:
-                        labels.append(label)
-            for label in labels:
-                diagnoses[label] = diagnoses.get(label, 0) + 1
-            hand = [cells.get((exercise.notebook, g), (None, None))[0] for g in exercise.by_hand]
-            hand_points = [c["points"] for c in hand if c and c.get("points") is not None]
-            blank = bool(hand) and all(c and c.get("blank") for c in hand)
-            answered = any(c and not c.get("blank") and not (c.get("points") == 0 and c.get("diagnosis"))
-                           for c in hand)
-            if exercise.tests:
-                result = "full" if points >= top > 0 else "zero" if points == 0 else "partial"
-                counts[result] += 1
-                unattempted += UNATTEMPTED in codes
-            if exercise.by_hand:
-                counts["answered" if answered else "no answer"] += 1
-                unattempted += blank and not exercise.tests
-                if not exercise.tests:
-                    result = "graded by hand" if answered else "no answer"
-            hand_max = sum(c["max"] or 0 for c in hand if c)
-            rows.append({"assignment": assignment, "notebook": exercise.notebook, "exercise": exercise.title,
-                         "grade_ids": " ".join(exercise.tests + exercise.by_hand), "student": student,
-                         "points": f"{points + sum(hand_points):g}" if exercise.tests or hand_points else "",
-                         "max": f"{top + hand_max:g}", "result": result, "diagnosis": ";".join(codes)})
-        stats.append({"exercise": exercise, "counts": counts, "unattempted": unattempted,
-                      "diagnoses": sorted(diagnoses.items(), key=lambda kv: (-kv[1], kv[0]))})
-    top = sum(e.max for e in exercises)
-    for submission in submissions:
-        cells = by_student[submission["student"]]
-        points = sum((cells.get((e.notebook, g), ({}, None))[0] or {}).get("points") or 0
-                     for e in exercises for g in e.tests)
-        scores[submission["student"]] = {"points": points, "percent": _percent(points, top)}
+        student = submission["student"]
+        result, points, top, codes, labels = _one_student(exercise, cells_of[student])
+        counts[result] += 1
+        unattempted += UNATTEMPTED in codes or result == "blank"
+        for label in labels:
+            diagnoses[label] = diagnoses.get(label, 0) + 1
+        rows.append({"assignment": assignment, "notebook": exercise.notebook, "exercise": exercise.title,
+                     "grade_ids": " ".join(exercise.tests or exercise.by_hand), "student": student,
+                     "points": "" if points is None else f"{points:g}",
+                     "max": f"{top:g}", "result": result, "diagnosis": ";".join(codes)})
+    return {"exercise": exercise, "counts": counts, "unattempted": unattempted,
+            "diagnoses": sorted(diagnoses.items(), key=lambda kv: (-kv[1], kv[0]))}, rows
+
+
+def _notebooks(submissions):
+    """Notebooks that did not run to the end, the grader's notes and scan findings, timings."""
     stops, notes, timings = [], [], {}
     for submission in submissions:
+        student = submission["student"]
         for nb in sorted(submission["notebooks"], key=lambda n: n["notebook"]):
             stop = stop_of(nb)
             if stop:
-                stops.append({"student": submission["student"], "notebook": nb["notebook"], "code": stop[0],
+                stops.append({"student": student, "notebook": nb["notebook"], "code": stop[0],
                               "why": STOPS[stop[0]], "note": note_words(stop[1]) if stop[1] else ""})
             worded = list(dict.fromkeys(note_words(f) for f in nb["flags"]))
             scanned = list(dict.fromkeys(scan_words(s) for s in nb["scan"]))
             if worded or scanned:
-                notes.append({"student": submission["student"], "notebook": nb["notebook"],
-                              "notes": worded, "scan": scanned})
+                notes.append({"student": student, "notebook": nb["notebook"], "notes": worded, "scan": scanned})
             if nb["timings"].get("total") is not None:
-                timings.setdefault(nb["notebook"], []).append((nb["timings"], submission["student"]))
-    note_counts = {}
+                timings.setdefault(nb["notebook"], []).append((nb["timings"], student))
+    note_students = {}
     for entry in notes:
         for text in entry["notes"] + [f"scan: {s}" for s in entry["scan"]]:
-            note_counts.setdefault(text, set()).add(entry["student"])
-    return {
-        "assignment": assignment, "source": source, "scores_only": scores_only, "max": top,
-        "students": len(submissions), "scores": scores, "exercises": stats,
-        "unattempted": sorted(((s["exercise"], s["unattempted"]) for s in stats if s["unattempted"]),
-                              key=lambda x: -x[1]),
-        "stops": sorted(stops, key=lambda s: (natural(s["student"]), s["notebook"])),
-        "notes": sorted(notes, key=lambda n: (natural(n["student"]), n["notebook"])),
-        "note_counts": sorted(((t, len(s)) for t, s in note_counts.items()), key=lambda x: (-x[1], x[0])),
-        "timings": [_timing(name, entries) for name, entries in sorted(timings.items())],
-        "rows": rows,
-    }
+            note_students.setdefault(text, set()).add(entry["student"])
+    return {"stops": sorted(stops, key=lambda s: (natural(s["student"]), s["notebook"])),
+            "notes": sorted(notes, key=lambda n: (natural(n["student"]), n["notebook"])),
+            "note_counts": sorted(((t, len(s)) for t, s in note_students.items()), key=lambda x: (-x[1], x[0])),
+            "timings": [_timing(name, entries) for name, entries in sorted(timings.items())]}
 
 
 def _timing(notebook, entries):
@@ -340,7 +174,29 @@ def _timing(notebook, entries):
     slowest = max(entries, key=lambda e: e[0]["total"])
     return {"notebook": notebook, "count": len(entries), "median": statistics.median(totals),
             "max": slowest[0]["total"], "slowest": slowest[1],
-            "kernel_start": statistics.median(starts) if starts else None, "totals": totals}
+            "kernel_start": statistics.median(starts) if starts else None}
+
+
+def summarise(assignment, exercises, submissions, source):
+    """Plain data for one assignment's part of the report, with its CSV rows."""
+    cells_of = {s["student"]: {(nb["notebook"], c["grade_id"]): (c, nb) for nb in s["notebooks"] for c in nb["cells"]}
+                for s in submissions}
+    stats, rows = [], []
+    for exercise in exercises:
+        stat, exercise_rows = _exercise(assignment, exercise, submissions, cells_of)
+        stats.append(stat)
+        rows += exercise_rows
+    top = sum(e.max for e in exercises)
+    scores = {}
+    for student, cells in cells_of.items():
+        points = sum((cells.get((e.notebook, g), (None, None))[0] or {}).get("points") or 0
+                     for e in exercises for g in e.tests)
+        scores[student] = {"points": points, "percent": 100.0 * points / top if top else None}
+    return {"assignment": assignment, "source": source, "scores_only": source == "gradebook", "max": top,
+            "students": len(submissions), "scores": scores, "exercises": stats, "rows": rows,
+            "unattempted": sorted(((s["exercise"], s["unattempted"]) for s in stats if s["unattempted"]),
+                                  key=lambda x: -x[1]),
+            **_notebooks(submissions)}
 
 
 def across(summaries, threshold=50.0, count=2):

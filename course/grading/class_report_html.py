@@ -6,6 +6,7 @@ import base64
 import datetime
 import html
 import io
+import math
 import statistics
 
 from course.grading.class_report import natural
@@ -16,7 +17,7 @@ STYLE = """body{font-family:system-ui,sans-serif;max-width:72em;margin:1.5em aut
 h2{border-bottom:2px solid #ccc;padding-bottom:.2em;margin-top:2.2em}h3{margin-top:1.6em}
 table{border-collapse:collapse;margin:.6em 0 1.2em}caption{text-align:left;font-weight:600;padding:.3em 0}
 th,td{padding:.25em .6em;border-bottom:1px solid #ddd;text-align:left;vertical-align:top}
-thead th{border-bottom:2px solid #999}td.n{text-align:right;font-variant-numeric:tabular-nums}
+thead th{border-bottom:2px solid #999}td.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 small{color:#555}ul.d{margin:0;padding-left:1.1em}figure{margin:.8em 0}img{max-width:100%;height:auto}
 figcaption{font-size:.9em;color:#555}.note{background:#fff7e0;border-left:4px solid #d4a017;padding:.5em .8em}
 nav ul{columns:2}.pair{display:flex;gap:2em;align-items:flex-start;flex-wrap:wrap}"""
@@ -62,13 +63,23 @@ def _students(n):
 
 # -- figures -------------------------------------------------------------------------------------
 
-def _plt():
+# Matplotlib alone: importing seaborn (and pandas with it) would take longer than drawing.
+STYLE_RC = {"axes.grid": True, "axes.axisbelow": True, "grid.color": "#dddddd", "axes.edgecolor": "#999999",
+            "axes.spines.top": False, "axes.spines.right": False, "font.size": 9, "axes.titlesize": 10}
+
+
+def _axes(width, height):
+    """(pyplot, figure, axes) drawn in the report's style (the caller draws inside ``with STYLE``)."""
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    import seaborn as sns
-    sns.set_theme(style="whitegrid", font_scale=0.9)
-    return plt, sns
+    fig, ax = plt.subplots(figsize=(width, height))
+    return plt, fig, ax
+
+
+def _style():
+    import matplotlib
+    return matplotlib.rc_context(STYLE_RC)
 
 
 BANDS = [f"{low}–{low + 9} %" for low in range(0, 100, 10)] + ["100 %"]
@@ -88,32 +99,33 @@ def band_counts(summary):
 
 
 def score_figure(summary):
-    plt, sns = _plt()
     from matplotlib.ticker import MaxNLocator
     counts = band_counts(summary)
-    fig, ax = plt.subplots(figsize=(6.5, 2.6))
-    ax.bar([b.replace(" %", "") for b in BANDS], list(counts.values()), color="#4a6fa5")
-    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
-    ax.tick_params(axis="x", labelsize=8)
-    ax.set(xlabel="autograded score (%)", ylabel="students",
-           title=f"{summary['assignment']}: scores of {_students(sum(counts.values()))}")
+    with _style():
+        _, fig, ax = _axes(6.5, 2.6)
+        ax.bar([b.replace(" %", "") for b in BANDS], list(counts.values()), color="#4a6fa5")
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.tick_params(axis="x", labelsize=8)
+        ax.set(xlabel="autograded score (%)", ylabel="students",
+               title=f"{summary['assignment']}: scores of {_students(sum(counts.values()))}")
     return fig
 
 
 def exercise_figure(summary):
-    plt, _ = _plt()
     stats = [s for s in summary["exercises"] if s["exercise"].tests]
-    fig, ax = plt.subplots(figsize=(7.5, 0.9 + 0.32 * len(stats)))
     labels = [_short(s["exercise"], summary) for s in stats]
-    left = [0.0] * len(stats)
-    for kind in ("full", "partial", "zero"):
-        total = [sum(s["counts"][k] for k in ("full", "partial", "zero")) or 1 for s in stats]
-        shares = [100 * s["counts"][kind] / t for s, t in zip(stats, total)]
-        ax.barh(labels, shares, left=left, color=COLOURS[kind], label=kind)
-        left = [a + b for a, b in zip(left, shares)]
-    ax.invert_yaxis()
-    ax.set(xlim=(0, 100), xlabel="students (%)", title=f"{summary['assignment']}: full, partial and zero marks")
-    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize="small")
+    with _style():
+        _, fig, ax = _axes(7.5, 0.9 + 0.32 * len(stats))
+        left = [0.0] * len(stats)
+        for kind in ("full", "partial", "zero"):
+            total = [sum(s["counts"][k] for k in ("full", "partial", "zero")) or 1 for s in stats]
+            shares = [100 * s["counts"][kind] / t for s, t in zip(stats, total)]
+            ax.barh(labels, shares, left=left, color=COLOURS[kind], label=kind)
+            left = [a + b for a, b in zip(left, shares)]
+        ax.invert_yaxis()
+        ax.grid(False, axis="y")
+        ax.set(xlim=(0, 100), xlabel="students (%)", title=f"{summary['assignment']}: full, partial and zero marks")
+        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize="small")
     return fig
 
 
@@ -124,22 +136,22 @@ def _short(exercise, summary):
 
 
 def trajectory_figure(across):
-    plt, sns = _plt()
-    import pandas as pd
-    rows = [{"student": st, "assignment": a, "score (%)": p}
-            for st, percents in across["trajectory"].items()
-            for a, p in zip(across["assignments"], percents) if p is not None]
-    frame = pd.DataFrame(rows, columns=["student", "assignment", "score (%)"])
-    fig, ax = plt.subplots(figsize=(7.5, 3.2))
-    if len(frame):
-        sns.lineplot(frame, x="assignment", y="score (%)", units="student", estimator=None, color="#8896ab",
-                     alpha=0.5, marker="o", ax=ax)
-        sns.lineplot(frame, x="assignment", y="score (%)", estimator="median", errorbar=None, color="#1d3557",
-                     linewidth=3, marker="o", label="median", ax=ax)
-    ax.axhline(across["threshold"], color=COLOURS["zero"], linestyle="--", linewidth=1,
-               label=f"threshold {across['threshold']:g} %")
-    ax.set(ylim=(-3, 103), title="Each student's autograded score, assignment by assignment")
-    ax.legend(loc="lower left", fontsize="small")
+    names = across["assignments"]
+    positions = range(len(names))
+    with _style():
+        _, fig, ax = _axes(7.5, 3.2)
+        for percents in across["trajectory"].values():   # a gap where a student handed in nothing
+            ax.plot(positions, [math.nan if p is None else p for p in percents], color="#8896ab", alpha=0.5,
+                    marker="o", markersize=3, linewidth=1)
+        medians = [statistics.median(ps) if ps else math.nan
+                   for ps in ([p[i] for p in across["trajectory"].values() if p[i] is not None] for i in positions)]
+        ax.plot(positions, medians, color="#1d3557", linewidth=3, marker="o", label="median")
+        ax.axhline(across["threshold"], color=COLOURS["zero"], linestyle="--", linewidth=1,
+                   label=f"threshold {across['threshold']:g} %")
+        ax.set_xticks(list(positions), names, rotation=20 if len(names) > 3 else 0)
+        ax.set(xlim=(-0.3, len(names) - 0.7), ylim=(-3, 103), xlabel="assignment", ylabel="score (%)",
+               title="Each student's autograded score, assignment by assignment")
+        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize="small")
     return fig
 
 
@@ -162,9 +174,11 @@ def _scores(summary):
 
 
 def _diagnosis_list(stat, scores_only):
-    if stat["exercise"].by_hand and not stat["exercise"].tests:
+    if not stat["exercise"].tests:
         c = stat["counts"]
-        return f"graded by hand: {c['answered']} answered, {c['no answer']} no answer"
+        return (f"graded by hand: {c['graded by hand']} answered, {c['blank']} left as released"
+                + (f", {c['no answer']} with nothing to grade (notebook missing or unreadable, or the cell "
+                   "deleted)" if c["no answer"] else ""))
     if scores_only:
         return "<small>scores only</small>"
     shown = stat["diagnoses"][:TOP_DIAGNOSES]
@@ -198,9 +212,10 @@ def _exercises(summary):
 
 def _unattempted(summary):
     if summary["scores_only"]:
-        return "<p>Scores alone do not tell an unattempted exercise from a wrong answer.</p>"
+        return "<p>Not known from a gradebook: its points do not say why a test failed.</p>"
     if not summary["unattempted"]:
-        return "<p>Every exercise was attempted by every student.</p>"
+        return ("<p>No test met a stub's NotImplementedError, and no answer graded by hand was left as "
+                "released.</p>")
     rows = [[_e(ex.title) + f"<br><small>{_e(ex.notebook)}</small>", str(n)] for ex, n in summary["unattempted"]]
     return ("<p>An exercise counts here when its test met the release's NotImplementedError (the stub "
             "function still in place) or, for an answer graded by hand, when nbgrader found it as released. "
@@ -217,9 +232,11 @@ def _stops(summary):
     counts = {}
     for stop in summary["stops"]:
         counts[stop["why"]] = counts.get(stop["why"], 0) + 1
-    summary_line = "; ".join(f"{why}: {n}" for why, n in sorted(counts.items(), key=lambda kv: -kv[1]))
+    total = len(summary["stops"])
+    reasons = "; ".join(f"{why} ({n})" for why, n in sorted(counts.items(), key=lambda kv: -kv[1]))
     rows = [[_e(s["student"]), _e(s["notebook"]), _e(s["why"]), _e(s["note"])] for s in summary["stops"]]
-    return (f"<p>{_e(summary_line)}. Such a notebook scores zero on every test, as with nbgrader autograde.</p>"
+    return (f"<p>{total} notebook{'s' if total != 1 else ''}: {_e(reasons)}. Such a notebook scores zero on "
+            "every test, as with nbgrader autograde.</p>"
             + _table(f"{summary['assignment']}: notebooks that did not run to the end",
                      ["Student", "Notebook", "Why", "The grader's note"], rows))
 
@@ -277,7 +294,7 @@ def _across(across):
             for st, percents in across["trajectory"].items()]
     alt = ("Lines, one per student, of the autograded score on each assignment, with the median and the "
            "help threshold; the table after it gives every student's scores.")
-    figure = _figure(trajectory_figure(across), alt, "Each grey line is a student; the dark line is the median.")
+    figure = _figure(trajectory_figure(across), alt, "Each grey line is a student (a lone point: one submission); the dark line is the median.")
     rule = (f"below {across['threshold']:g} % (or not submitted) on at least {across['count']} "
             f"of the {len(names)} assignment{'s' if len(names) != 1 else ''} in this report")
     if across["help"]:
