@@ -25,7 +25,8 @@ def submission_json(submission, results):
         "score": score, "max_score": top,
         "flags": sorted({f for r in results for f in r["flags"]}),
         "scan": [f"{r['notebook']}: {s}" for r in results for s in r["scan"]],
-        "notebooks": [{k: r[k] for k in ("notebook", "status", "cells", "flags", "scan", "timings")}
+        "notebooks": [{**{k: r[k] for k in ("notebook", "status", "cells", "flags", "scan", "timings")},
+                       "failed": r.get("failed")}
                       for r in results],
     }
 
