@@ -418,6 +418,55 @@ def test_engine_text_matches_the_class(ns_b):
     assert Value(0.0).relu().data == 0.0
 
 
+# ---- the network pictures ----------------------------------------------------------------------
+
+def drawn(name, cell_id):
+    """Run one picture cell of a notebook; return the texts of the Axes it drew and the Axes."""
+    from course.diagrams import draw_network
+    plt.close("all")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        exec(compile(cell(name, cell_id).source, f"{name}:{cell_id}", "exec"), {"draw_network": draw_network, "plt": plt})
+    axes = plt.gcf().axes
+    assert len(axes) == 1
+    texts = [t.get_text() for t in axes[0].texts]
+    return texts, axes[0]
+
+
+def test_lecture_3a_picture(ns_a):
+    """The 2-6-1 network with its +1 units: the shapes on it are those of the trained weights,
+    and each bias is named as the last row of its matrix."""
+    texts, ax = drawn(A, "cell-net-picture")
+    assert ax.get_title()
+    W1, W2 = ns_a["weights"]
+    assert W1.shape[1] == 6   # "with $H = 6$ hidden units, the width trained in Section 4"
+    assert f"W1 {W1.shape}\nlast row W1[-1]" in texts and f"W2 {W2.shape}\nlast row W2[-1]" in texts
+    assert texts.count("+1") == 2
+    assert [f"a{k}" for k in range(1, 7)] == [t for t in texts if re.fullmatch(r"a\d", t)]
+    # the bias is the last row: the network's output does not change when the hidden layer's last
+    # "unit" is replaced by a column of ones times W2[-1]
+    X = ns_a["add_bias"](ns_a["X_small"])
+    hidden, output = ns_a["feed_forward"](X, [W1, W2])
+    np.testing.assert_allclose(output, ns_a["sigmoid"](hidden @ W2[:-1] + W2[-1]), rtol=1e-12)
+
+
+def test_lecture_3b_pictures(ns_b):
+    texts, ax = drawn(B, "cell-net-picture-code")
+    assert ax.get_title()
+    params = ns_b["init_params"](2, 32)
+    tuned = ns_b["tuned"]
+    assert [c.shape for c in tuned.coefs_] == [params["W1"].shape, params["W2"].shape]
+    assert [b.size for b in tuned.intercepts_] == [params["b1"].size, params["b2"].size]
+    assert f"W₁ {params['W1'].shape}\nb₁ {params['b1'].shape}" in texts
+    assert f"W₂ {params['W2'].shape}\nb₂ {params['b2'].shape}" in texts
+    assert texts.count("+1") == 2 and "32 units" in " ".join(texts)
+    texts, ax = drawn(B, "cell-net-section3")
+    assert ax.get_title()
+    W1, W2 = ns_b["W1_mse"], ns_b["W2_mse"]
+    assert f"W₁ {W1.shape}" in texts and f"W₂ {W2.shape}" in texts and W1.shape == (2, 32)
+    assert "+1" not in texts and not any(t.startswith("b") for t in texts)
+
+
 # ---- every number in the text is one of the checked claims ---------------------------------
 
 # (notebook, cell id, a regular expression for the passage that states the numbers). Each passage
@@ -478,6 +527,10 @@ CLAIMS = [
     (B, "cell-040", r"learning rate 1\.0, 1000 steps"),                                 # section 4
     (B, "cell-040", r"the 100 training points and on 1000 new points drawn the same way \(noise 0\.25,\s+"
                     r"random state 1\)"),                                               # data
+    (A, "cell-forward-ex", r"\$H = 6\$ hidden units"),                                 # picture
+    (B, "cell-net-picture", r"The 32-unit model as a picture"),                         # picture
+    (B, "cell-net-picture", r"32 ReLU hidden units"),                                   # picture
+    (B, "cell-011", r"the 32 hidden units it is trained with"),                         # picture
     (B, "cell-count", r"the 32-unit model's parameters"),                             # parameter count
     (B, "cell-count", r"the 32-unit model, whose layer sizes are `\[2, 32, 1\]`"),   # parameter count
     (B, "cell-slowdown", r"\$b_2 = 5\$"),                                              # slowdown
