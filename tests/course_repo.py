@@ -7,6 +7,8 @@ from pathlib import Path
 
 import nbformat
 
+from course.grading import cells as marks
+
 REPO = Path(__file__).resolve().parents[1]
 SOURCE = REPO / "source"
 RELEASE = REPO / "release"
@@ -28,7 +30,7 @@ def read(path):
 
 
 def nbgrader_meta(cell):
-    return cell.get("metadata", {}).get("nbgrader", {})
+    return marks.nbgrader(cell)
 
 
 def graded_test_ids(nb):

@@ -18,7 +18,7 @@ from pathlib import Path
 from course.grading.class_results import (exercises_from_release, exercises_from_results, gradebook_assignments,
                                            read_gradebook, read_raw, read_results)
 from course.grading.redact import feedback_note
-from course.grading.worker import NOT_TO_THE_END
+from course.grading.scoring import NOT_TO_THE_END
 
 # Diagnoses that say why a whole notebook scored nothing, not what an answer got wrong.
 STOPS = {"kernel-died": "the kernel died", "timeout": "ran out of time", "stopped": "stopped early",

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import nbformat
 
+from course.grading import cells as marks
+
 BY_HAND = ("written", "manual", "task")
 
 
@@ -58,7 +60,7 @@ def exercises_from_release(release_dir):
                     if match:
                         current = Exercise(path.stem, plain_title(match.group(1)))
                         out.append(current)
-            meta = cell.metadata.get("nbgrader", {})
+            meta = marks.nbgrader(cell)
             if not (meta.get("grade") or meta.get("task")):
                 continue
             exercise = current or Exercise(path.stem, meta["grade_id"])

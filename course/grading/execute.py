@@ -22,6 +22,7 @@ from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbformat import NotebookNode
 from nbgrader.preprocessors import LimitOutput
 
+from course.grading import cells as marks
 from course.grading.referee_process import TestProcess, agent_source
 
 MiB = 1024 * 1024
@@ -153,10 +154,7 @@ def _positions(layout):
 
 
 def _position_of(cell, positions):
-    grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
-    if grade_id:
-        return positions.get(("grade", grade_id))
-    return positions.get(("cell", cell.get("id")))
+    return positions.get(marks.key(cell))
 
 
 TEST_LOST = "the tests could not be run to the end (the test process stopped)"

@@ -11,17 +11,17 @@ CASCADE = "not graded because {first}.ipynb could not be graded to the end (as w
 
 def zero_after_failure(results):
     """Zero the test cells of every notebook after the first failed one (in place); ``results``
-    are the worker results of ONE submission. Returns the results."""
-    ordered = sorted((r for r in results if r.get("status") != "missing"), key=lambda r: r["notebook"])
-    first = next((r for r in ordered if r.get("failed")), None)
+    are the ``NotebookResult``s of ONE submission. Returns the results."""
+    ordered = sorted((r for r in results if r.status != "missing"), key=lambda r: r.notebook)
+    first = next((r for r in ordered if r.failed), None)
     if first is None:
         return results
-    reason = CASCADE.format(first=first["notebook"])
+    reason = CASCADE.format(first=first.notebook)
     for result in ordered[ordered.index(first) + 1:]:
-        result["failed"] = result.get("failed") or reason
-        if reason not in result["flags"]:
-            result["flags"].append(reason)
-        for cell in result["cells"]:
-            if cell["kind"] == "test":
-                cell.update(points=0.0, passed=False, message=reason, diagnosis="earlier-notebook-failed")
+        result.failed = result.failed or reason
+        if reason not in result.flags:
+            result.flags.append(reason)
+        for cell in result.cells:
+            if cell.kind == "test":
+                cell.points, cell.passed, cell.message, cell.diagnosis = 0.0, False, reason, "earlier-notebook-failed"
     return results

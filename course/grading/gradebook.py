@@ -8,13 +8,9 @@ from pathlib import Path
 from nbgrader.api import Gradebook
 
 
-def record(db_url, course_root, submission, results, submitted_folder=None):
-    """Store one student's results for one assignment.
-
-    submission: {"student", "assignment", "timestamp" (str or None)}
-    results: the worker results for each notebook of the assignment.
-    """
-    student, assignment = submission["student"], submission["assignment"]
+def record(db_url, course_root, submission, results):
+    """Store one ``Submission``'s ``NotebookResult``s."""
+    student, assignment, submitted_folder = submission.student, submission.assignment, submission.folder
     dest = Path(course_root) / "autograded" / student / assignment
     if dest.exists():
         shutil.rmtree(dest)
@@ -28,16 +24,16 @@ def record(db_url, course_root, submission, results, submitted_folder=None):
     with warnings.catch_warnings(), Gradebook(db_url) as gb:
         warnings.simplefilter("ignore")   # SQLAlchemy autoflush notes from nbgrader's API
         gb.update_or_create_student(student)
-        if submission.get("timestamp"):
-            gb.update_or_create_submission(assignment, student, timestamp=submission["timestamp"])
+        if submission.timestamp:
+            gb.update_or_create_submission(assignment, student, timestamp=submission.timestamp)
         else:
             gb.update_or_create_submission(assignment, student)
         for result in results:
-            if result.get("autograded"):
-                (dest / f"{result['notebook']}.ipynb").write_text(result["autograded"], encoding="utf-8")
-            for cell in result["cells"]:
-                if cell["kind"] in ("test", "written", "manual"):
-                    grade = gb.find_grade(cell["grade_id"], result["notebook"], assignment, student)
-                    grade.auto_score = cell["points"]
+            if result.autograded:
+                (dest / f"{result.notebook}.ipynb").write_text(result.autograded, encoding="utf-8")
+            for cell in result.cells:
+                if cell.kind in ("test", "written", "manual"):
+                    grade = gb.find_grade(cell.grade_id, result.notebook, assignment, student)
+                    grade.auto_score = cell.points
                     grade.needs_manual_grade = grade.manual_score is not None or grade.auto_score is None
             gb.db.commit()

@@ -6,6 +6,8 @@ import shutil
 import zipfile
 from pathlib import Path
 
+from course.grading import cells as marks
+
 # nbgrader's documented example for FileNameCollectorPlugin.named_regexp (an LMS download).
 DEFAULT_ZIP_REGEX = r".*_(?P<student_id>\w+)_attempt_(?P<timestamp>[0-9\-]+)_(?P<file_id>.+)"
 
@@ -39,7 +41,7 @@ def _notebook_ids(path):
         import json
         data = json.loads(Path(path).read_text(encoding="utf-8"))
         cells = data.get("cells") or [c for ws in data.get("worksheets", []) for c in ws.get("cells", [])]
-        return {c.get("metadata", {}).get("nbgrader", {}).get("grade_id") for c in cells} - {None}
+        return {marks.grade_id(c) for c in cells if isinstance(c, dict)} - {None}
     except Exception:
         return set()
 

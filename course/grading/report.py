@@ -12,21 +12,20 @@ from course.grading.redact import feedback_note
 
 
 def totals(results):
-    """(score, max) over the autograded and hand-graded cells of some notebook results."""
-    score = sum(c["points"] or 0 for r in results for c in r["cells"] if c["kind"] != "answer")
-    top = sum(c["max"] or 0 for r in results for c in r["cells"] if c["kind"] != "answer")
+    """(score, max) over the autograded and hand-graded cells of some ``NotebookResult``s."""
+    score = sum(c.points or 0 for r in results for c in r.cells if c.kind != "answer")
+    top = sum(c.max or 0 for r in results for c in r.cells if c.kind != "answer")
     return score, top
 
 
 def submission_json(submission, results):
     score, top = totals(results)
     return {
-        "student": submission["student"], "assignment": submission["assignment"],
+        "student": submission.student, "assignment": submission.assignment,
         "score": score, "max_score": top,
-        "flags": sorted({f for r in results for f in r["flags"]}),
-        "scan": [f"{r['notebook']}: {s}" for r in results for s in r["scan"]],
-        "notebooks": [{**{k: r[k] for k in ("notebook", "status", "cells", "flags", "scan", "timings")},
-                       "failed": r.get("failed")}
+        "flags": sorted({f for r in results for f in r.flags}),
+        "scan": [f"{r.notebook}: {s}" for r in results for s in r.scan],
+        "notebooks": [{k: v for k, v in r.to_dict().items() if k not in ("autograded", "sha256", "student", "assignment")}
                       for r in results],
     }
 
@@ -36,28 +35,28 @@ def feedback_html(submission, result, redactor):
     the grader's notes as ``redact.feedback_note`` words them; no cell source, no output, no
     traceback, nothing that came from the student's kernel, no hidden test."""
     rows = []
-    for cell in result["cells"]:
-        if cell["kind"] == "answer":
+    for cell in result.cells:
+        if cell.kind == "answer":
             continue
-        state = ("passed" if cell["passed"] else "failed") if cell["passed"] is not None else "to be graded"
-        points = "–" if cell["points"] is None else f"{cell['points']:g}"
-        rows.append(f"<tr class='{state.replace(' ', '-')}'><td>{html.escape(cell['grade_id'])}</td>"
-                    f"<td>{points} / {cell['max']:g}</td><td>{state}</td>"
-                    f"<td>{html.escape(redactor.message(cell['message']))}</td></tr>")
+        state = ("passed" if cell.passed else "failed") if cell.passed is not None else "to be graded"
+        points = "–" if cell.points is None else f"{cell.points:g}"
+        rows.append(f"<tr class='{state.replace(' ', '-')}'><td>{html.escape(cell.grade_id)}</td>"
+                    f"<td>{points} / {cell.max:g}</td><td>{state}</td>"
+                    f"<td>{html.escape(redactor.message(cell.message))}</td></tr>")
     score, top = totals([result])
     sentences = []
-    for flag in result["flags"]:
+    for flag in result.flags:
         note = feedback_note(flag)
         if note and note not in sentences and not redactor.reveals(note):
             sentences.append(note)
     notes = "".join(f"<li>{html.escape(n)}</li>" for n in sentences)
     return f"""<!DOCTYPE html>
-<html><head><meta charset="utf-8"><title>{html.escape(result['notebook'])}: feedback</title>
+<html><head><meta charset="utf-8"><title>{html.escape(result.notebook)}: feedback</title>
 <style>body{{font-family:sans-serif;max-width:60em;margin:2em auto}}td,th{{padding:.3em .6em;
 border-bottom:1px solid #ddd;text-align:left;vertical-align:top}}.passed td:nth-child(3){{color:#070}}
 .failed td:nth-child(3){{color:#b00}}</style></head><body>
-<h1>{html.escape(submission['assignment'])} / {html.escape(result['notebook'])}</h1>
-<p>Student: {html.escape(submission['student'])}. Autograded score: <b>{score:g} / {top:g}</b>
+<h1>{html.escape(submission.assignment)} / {html.escape(result.notebook)}</h1>
+<p>Student: {html.escape(submission.student)}. Autograded score: <b>{score:g} / {top:g}</b>
 (hand-graded answers are added later).</p>
 <table><tr><th>Test</th><th>Points</th><th>Result</th><th>Message</th></tr>
 {''.join(rows)}</table>
@@ -73,13 +72,13 @@ def write_reports(out_dir, course_root, graded, redactors):
     out_dir.mkdir(parents=True, exist_ok=True)
     rows = []
     for submission, results in graded:
-        student, assignment = submission["student"], submission["assignment"]
+        student, assignment = submission.student, submission.assignment
         data = submission_json(submission, results)
         path = out_dir / assignment / f"{student}.json"
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(data, indent=1, sort_keys=True))
         for result in results:
-            fb = Path(course_root) / "feedback" / student / assignment / f"{result['notebook']}.html"
+            fb = Path(course_root) / "feedback" / student / assignment / f"{result.notebook}.html"
             fb.parent.mkdir(parents=True, exist_ok=True)
             fb.write_text(feedback_html(submission, result, redactors[assignment]), encoding="utf-8")
         rows.append({"student": student, "assignment": assignment, "score": data["score"],
@@ -101,14 +100,14 @@ def write_reports(out_dir, course_root, graded, redactors):
 
 def summary(graded, stream=sys.stdout):
     """Print one line per submission: score, notes for the instructor."""
-    width = max([len(s["student"]) for s, _ in graded] + [7])
+    width = max([len(s.student) for s, _ in graded] + [7])
     stream.write(f"\n{'student':<{width}}  {'assignment':<28} {'score':>11}  notes\n")
-    for submission, results in sorted(graded, key=lambda g: (g[0]["assignment"], g[0]["student"])):
+    for submission, results in sorted(graded, key=lambda g: (g[0].assignment, g[0].student)):
         score, top = totals(results)
-        flags = sorted({f for r in results for f in r["flags"]})
-        scans = [s for r in results for s in r["scan"]]
+        flags = sorted({f for r in results for f in r.flags})
+        scans = [s for r in results for s in r.scan]
         notes = "; ".join(flags[:3] + ([f"scan: {len(scans)} finding(s), e.g. {scans[0]}"] if scans else []))
-        stream.write(f"{submission['student']:<{width}}  {submission['assignment']:<28} "
+        stream.write(f"{submission.student:<{width}}  {submission.assignment:<28} "
                      f"{score:>5g}/{top:<5g}  {notes[:160]}\n")
     stream.flush()
 

@@ -13,6 +13,8 @@ from nbgrader.nbgraderformat import MetadataValidator
 from nbgrader.preprocessors import ClearOutput, DeduplicateIds
 from nbgrader.utils import compute_checksum
 
+from course.grading import cells as marks
+
 
 class Unreadable(Exception):
     """The submitted file is not a notebook we can grade; the message says why."""
@@ -80,11 +82,6 @@ def _new_cell(grade_id, spec_cell):
     return cell
 
 
-def _key(cell):
-    grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
-    return ("grade", grade_id) if grade_id else ("cell", cell.get("id"))
-
-
 def _release_order(nb_spec):
     """The released notebook's cells in order, as keys: ("grade", grade_id) for nbgrader cells,
     ("cell", cell id) for the instructor's other cells (students keep those ids)."""
@@ -98,7 +95,7 @@ def restore(nb, nb_spec):
     flags = []
     resources = {}
     nb, _ = ClearOutput().preprocess(nb, resources)
-    before = [c.metadata.get("nbgrader", {}).get("grade_id") for c in nb.cells]
+    before = [marks.grade_id(c) for c in nb.cells]
     nb, _ = DeduplicateIds().preprocess(nb, resources)
     dupes = sorted({g for g in before if g and before.count(g) > 1})
     if dupes:
@@ -153,7 +150,7 @@ def restore(nb, nb_spec):
         flags.append(f"cell {grade_id} was missing: put back")
         index = 0
         for earlier in reversed(order[:position]):
-            spots = [i for i, c in enumerate(nb.cells) if _key(c) == earlier]
+            spots = [i for i, c in enumerate(nb.cells) if marks.key(c) == earlier]
             if spots:
                 index = spots[-1] + 1
                 break

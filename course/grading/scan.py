@@ -6,6 +6,8 @@ import ast
 
 from IPython.core.inputtransformer2 import TransformerManager
 
+from course.grading import cells as marks
+
 WATCHED = {"np", "numpy", "math", "builtins", "__builtins__", "checks", "course", "gradcheck",
            "activations", "sys", "os", "IPython", "scipy", "sklearn", "torch"}
 HOOKS = {"register", "register_magic_function", "set_custom_exc", "set_hook", "settrace",
@@ -132,7 +134,7 @@ def scan_notebook(nb, is_student_cell):
     for index, cell in enumerate(nb.cells):
         if cell.cell_type != "code" or not is_student_cell(cell):
             continue
-        label = cell.metadata.get("nbgrader", {}).get("grade_id") or f"#{index + 1}"
+        label = marks.grade_id(cell) or f"#{index + 1}"
         for line, what in scan_source(cell.source):
             out.append(f"cell {label} line {line}: {what}")
     return out

@@ -10,10 +10,9 @@ from pathlib import Path
 import nbformat
 from nbgrader.api import Gradebook
 
+from course.grading import cells as marks
 from course.grading.names import CellNames, python_source
 
-HIDDEN_BEGIN = "### BEGIN HIDDEN TESTS"
-HIDDEN_END = "### END HIDDEN TESTS"
 
 
 def read_spec(db_url, assignment, release_dir=None, source_dir=None):
@@ -47,7 +46,7 @@ def read_spec(db_url, assignment, release_dir=None, source_dir=None):
             release_cells = []
             if release_dir and released.exists():
                 release_cells = nbformat.read(str(released), as_version=4).cells
-                in_release = [c.metadata.get("nbgrader", {}).get("grade_id") for c in release_cells]
+                in_release = [marks.grade_id(c) for c in release_cells]
                 for grade_id, cell in zip(in_release, release_cells):
                     if grade_id in cells:
                         cells[grade_id]["released"] = cell.source
@@ -56,9 +55,7 @@ def read_spec(db_url, assignment, release_dir=None, source_dir=None):
                 "kernelspec": json.loads(nb.kernelspec) if nb.kernelspec else None,
                 "order": order, "cells": cells,
                 "layout": _layout(release_cells, cells, _solution_names(source_dir, nb.name)),
-                "release_keys": [["grade", c.metadata.get("nbgrader", {}).get("grade_id")]
-                                 if c.metadata.get("nbgrader", {}).get("grade_id") else ["cell", c.get("id")]
-                                 for c in release_cells],
+                "release_keys": [list(marks.key(c)) for c in release_cells],
             }
     return {"assignment": assignment, "notebooks": notebooks}
 
@@ -70,7 +67,7 @@ def _solution_names(source_dir, notebook):
         return {}
     out = {}
     for cell in nbformat.read(str(path), as_version=4).cells:
-        meta = cell.metadata.get("nbgrader", {})
+        meta = marks.nbgrader(cell)
         if meta.get("solution") and cell.cell_type == "code":
             names = CellNames(python_source(cell.source))
             out[meta["grade_id"]] = sorted(names.binds | names.maybe_binds)
@@ -85,7 +82,7 @@ def _layout(release_cells, cells, solution_names):
     for cell in release_cells:
         if cell.cell_type != "code":
             continue
-        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+        grade_id = marks.grade_id(cell)
         entry = {"kind": "instructor", "grade_id": grade_id, "cell_id": cell.get("id"), "source": cell.source}
         if grade_id in cells:
             spec_cell = cells[grade_id]
@@ -98,24 +95,7 @@ def _layout(release_cells, cells, solution_names):
     return layout
 
 
-def test_cells(nb_spec):
-    """grade_ids of autograded test cells (graded, not an answer), in notebook order."""
-    cells = nb_spec["cells"]
-    return [g for g in nb_spec["order"] if cells[g]["grade"] and not cells[g]["solution"]]
-
-
-def hidden_lines(spec, min_length=8):
+def hidden_lines(spec):
     """Every non-trivial line of every hidden-test region of the assignment."""
-    lines = set()
-    for nb_spec in spec["notebooks"].values():
-        for cell in nb_spec["cells"].values():
-            inside = False
-            for line in cell["source"].splitlines():
-                stripped = line.strip()
-                if stripped.startswith(HIDDEN_BEGIN):
-                    inside = True
-                elif stripped.startswith(HIDDEN_END):
-                    inside = False
-                elif inside and len(stripped) >= min_length:
-                    lines.add(stripped)
-    return lines
+    return {line for nb_spec in spec["notebooks"].values() for cell in nb_spec["cells"].values()
+            for line in marks.hidden_lines(cell["source"])}
