@@ -5,7 +5,7 @@
 DEST then holds
 
     README.md            how to install and work through the course
-    requirements.txt     the runtime pins (same versions as the course's requirements.txt)
+    requirements.txt     the course's requirements-student.txt (the pins a student needs)
     pyproject.toml       makes DEST pip-installable as the ``backprop-course`` package
     course/              the helper package with its data (never course/grading)
     lectures/NN_name/    the release notebooks (and any files nbgrader released beside them)
@@ -26,10 +26,6 @@ REPO = Path(__file__).resolve().parents[1]
 EXCLUDED_PACKAGES = {"grading"}
 IGNORED = shutil.ignore_patterns("__pycache__", "*.pyc", ".ipynb_checkpoints", ".DS_Store")
 
-# Pins of requirements.txt that only this repository's set-up, tests and grader tools need; every other
-# pin is what a student's environment needs to open, run and validate the notebooks (a new
-# runtime pin reaches students without touching this file).
-TEST_ONLY = {"pytest", "pytest-xdist", "pyyaml", "playwright", "greenlet", "uv"}
 
 PYPROJECT = """\
 [build-system]
@@ -59,22 +55,18 @@ build/
 """
 
 
-def pinned_requirements():
-    """{lower-case name: 'name==version'} from the course's requirements.txt."""
-    pins = {}
-    for line in (REPO / "requirements.txt").read_text().splitlines():
-        line = line.split("#", 1)[0].strip()
-        if line:
-            name = re.split(r"[=<>!~ ;\[]", line, maxsplit=1)[0]
-            pins[name.lower()] = line
-    return pins
+def student_pins():
+    """The lines of requirements-student.txt that pin a package."""
+    lines = (REPO / "requirements-student.txt").read_text().splitlines()
+    return [line.split("#", 1)[0].strip() for line in lines if line.split("#", 1)[0].strip()]
 
 
 def student_requirements():
-    pins = [pin for name, pin in pinned_requirements().items() if name not in TEST_ONLY]
+    pins = student_pins()
+    names = {re.split(r"[=<>!~ ;\[]", pin, maxsplit=1)[0].lower() for pin in pins}
     for needed in ("jupyterlab", "ipywidgets", "nbgrader", "numpy"):
-        if needed not in pinned_requirements():
-            raise SystemExit(f"bin/bundle: requirements.txt has no pin for {needed}")
+        if needed not in names:
+            raise SystemExit(f"bin/bundle: requirements-student.txt has no pin for {needed}")
     lines = ["# Everything the course needs on Python 3.11, pinned to the versions it is tested with.",
              "# Install with:  pip install -r requirements.txt && pip install ."]
     return "\n".join(lines + pins) + "\n"

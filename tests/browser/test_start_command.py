@@ -47,6 +47,7 @@ def processes_running_from(folder):
 
 def test_readme_start_command_in_a_clean_clone(browser, tmp_path):
     head = subprocess.run(["git", "status", "--porcelain", "--", "bin", "course", "release", "requirements.txt",
+                           "requirements-student.txt",
                            "pyproject.toml", "nbgrader_config.py"], cwd=REPO, capture_output=True, text=True)
     clone = tmp_path / "clone"
     subprocess.run(["git", "clone", "--quiet", str(REPO), str(clone)], check=True)

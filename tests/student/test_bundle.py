@@ -131,19 +131,19 @@ def test_bundle_holds_no_solution_hidden_test_or_instructor_file(bundle):
 
 
 def test_student_requirements_pin_the_course_versions(bundle):
-    ours = {l.split("==")[0].lower(): l for l in (REPO / "requirements.txt").read_text().splitlines()
-            if "==" in l and not l.startswith("#")}
+    def pins(name):
+        return {l.split("==")[0].lower(): l for l in (REPO / name).read_text().splitlines()
+                if "==" in l and not l.startswith("#")}
+    students, tools = pins("requirements-student.txt"), pins("requirements.txt")
+    assert "-r requirements-student.txt" in (REPO / "requirements.txt").read_text().splitlines(), \
+        "the repository installs what students install, and its tools on top"
     shipped = [l for l in (bundle / "requirements.txt").read_text().splitlines() if l and not l.startswith("#")]
     assert shipped, "the student requirements.txt is empty"
-    for line in shipped:
-        name = line.split("==")[0].lower()
-        assert line == ours.get(name), f"{line} is not the course's pin ({ours.get(name)})"
+    assert sorted(shipped) == sorted(students.values()), "the bundle ships requirements-student.txt's pins"
     names = {l.split("==")[0].lower() for l in shipped}
     assert {"jupyterlab", "ipywidgets", "nbgrader", "numpy", "matplotlib"} <= names
-    assert not names & {"pytest", "pytest-xdist", "pyyaml", "playwright", "uv"}, \
-        "test and set-up tools do not belong to students"
-    runtime = {n for n in ours if n not in {"pytest", "pytest-xdist", "pyyaml", "playwright", "greenlet", "uv"}}
-    assert runtime <= names, f"runtime pins missing for students: {sorted(runtime - names)}"
+    assert not names & set(tools), "the repository's tools (tests, set-up, browser) do not reach students"
+    assert {"pytest", "playwright", "uv"} <= set(tools)
 
 
 def test_readme_says_how_to_install_and_run(bundle):
