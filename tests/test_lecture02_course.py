@@ -142,7 +142,7 @@ import re  # noqa: E402
 import time  # noqa: E402
 import warnings  # noqa: E402
 
-from course import checks  # noqa: E402
+from course import checks, gradcheck  # noqa: E402
 from tests.catalogues import lecture02 as catalogue  # noqa: E402
 from tests.course_repo import RELEASE, SOURCE, nbgrader_meta, read  # noqa: E402
 
@@ -327,6 +327,49 @@ def tex_power_of_ten(value):
     return f"10^{{{exponent}}}"
 
 
+
+def lecture01_checker():
+    """Lecture 1's model numerical_gradient and relative_error (its answer cell gradient_checker),
+    and the number of the exercise that asks for them."""
+    from tests.test_lecture_text import Lecture
+    lec = Lecture(LECTURE01)
+    index = next(i for i, c in enumerate(lec.cells) if nbgrader_meta(c).get("grade_id") == "gradient_checker")
+    space = {"np": np}
+    exec(lec.cells[index].source, space)
+    return space["numerical_gradient"], space["relative_error"], lec.exercise_of(index)
+
+
+def own_check(answers=(), checker=None):
+    """What the ungraded cell that checks the six Jacobians prints, run after the lecture's code
+    with the answer cells ``answers`` ({grade_id: source}) put in, and with ``checker`` (a pair
+    numerical_gradient, relative_error) pasted, or none. Returns {"J_W3": relative error or the
+    line printed, ...} or the one line printed when there is no checker."""
+    space = dict(reference())
+    space.pop("numerical_gradient", None)
+    space.pop("relative_error", None)
+    for source in dict(answers).values():
+        exec(source, space)
+    if checker is not None:
+        space["numerical_gradient"], space["relative_error"] = checker
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        exec(next(c for c in lecture().cells if c.get("id") == "check-jacobians").source, space)
+    lines = printed.getvalue().strip().splitlines()
+    if checker is None:
+        return lines
+    out = {}
+    for line in lines:
+        name, _, rest = line.partition(": ")
+        match = re.fullmatch(r"relative error (\S+)", rest)
+        out[name] = float(match.group(1)) if match else rest
+    return out
+
+
+def catalogue_cells(name):
+    return next(v for v in catalogue.VARIANTS if v.name == name).cells
+
+
 @functools.lru_cache(maxsize=None)
 def facts():
     """[(fragment of the text, what the notebook's code says it must be)]: every number the
@@ -367,6 +410,29 @@ def facts():
     out.append(("the input $x$ runs from 0 to 1",
                 bool(x[0, 0] == 0.0 and x[0, -1] == 1.0 and np.all(np.diff(x[0]) > 0))))
     out.append(("with both coordinates inside $(0,1)$", bool(np.all((y > 0) & (y < 1)))))
+    # Section 3: the student's own gradient checker, from Lecture 1, on the six Jacobians.
+    numerical_gradient, relative_error, exercise = lecture01_checker()
+    out.append((f"You wrote exactly that tool in Lecture 1, Exercise {exercise}.", exercise is not None))
+    check_source = next(c for c in lecture().cells if c.get("id") == "check-jacobians").source
+    check_cell_h = ast.literal_eval(re.search(r"\.copy\(\), ([0-9.e-]+)\)", check_source).group(1))
+    out.append((f"with step $h = {tex_power_of_ten(check_cell_h)}$", True))
+    import inspect
+    tolerance = inspect.signature(checks.check_gradients).parameters["tol"].default
+    right = [own_check(checker=pair) for pair in [(numerical_gradient, relative_error),
+                                                   (gradcheck.numerical_gradient, gradcheck.relative_error)]]
+    out.append((f"every relative error printed is below $10^{{-9}}$, far under the ${tex_power_of_ten(tolerance)}$ "
+                "the tests accept", all(sorted(r) == sorted(f"J_{k}" for k in ns["params"]) and max(r.values()) < 1e-9
+                                        for r in right)
+                and not re.search(r"tol\s*=", "".join(c.source for c in lecture().cells if is_test(c)))))
+    pair = (numerical_gradient, relative_error)     # the cell prints 1 digit after the point
+    factor2 = own_check(catalogue_cells("W2 no factor 2"), pair)["J_W2"]
+    no_mean = own_check(catalogue_cells("b3 no mean"), pair)["J_b3"]
+    sign = own_check(catalogue_cells("b2 wrong sign"), pair)["J_b2"]
+    n_check = re.search(r"check_rng\.uniform\(0\.1, 0\.9, \(\d+, (\d+)\)\)", check_source).group(1)
+    out.append(("a lost factor 2 gives $1/3$", f"{factor2:.1e}" == f"{1 / 3:.1e}"))
+    out.append((f"a forgotten average gives $(N-1)/(N+1)$, which is $2/3$ with the $N = {n_check}$ examples of this "
+                "check", int(n_check) == 5 and f"{no_mean:.1e}" == f"{2 / 3:.1e}"))
+    out.append(("a wrong sign gives 1.", f"{sign:.1e}" == f"{1:.1e}"))
     # Counting work (section 4 and Exercise 8, with its model answer).
     backward = [n_layers - n + 1 for n in range(n_layers, 0, -1) for _ in "Wb"]
     jacobians = [g for g in (nbgrader_meta(c).get("grade_id") for c in lecture().cells) if g and g.startswith("J_")]
@@ -697,3 +763,21 @@ def test_network_figure_draws_the_lecture_network_with_its_parameter_shapes():
         assert [t.get_text() for t in ax.texts].count("+1") == 3
     finally:
         plt.close("all")
+
+
+def test_own_checker_cell_asks_for_the_checker_and_reports_every_kind_of_answer():
+    """The ungraded check after Exercise 6: without a pasted checker it asks for one (the source and
+    the released notebook run without it: the model answer of Lecture 1 is in neither); with one,
+    it reports each Jacobian, also one not written yet, one of the wrong shape and one that raises."""
+    lines = own_check()
+    assert len(lines) == 1 and "Paste your numerical_gradient and relative_error" in lines[0]
+    for notebook in (NOTEBOOK, RELEASE / NOTEBOOK.parent.name / NOTEBOOK.name):
+        text = "".join(c.source for c in read(notebook).cells)
+        assert "def numerical_gradient" not in text and "def relative_error" not in text
+    pair = lecture01_checker()[:2]
+    got = own_check([("J_W1", "def J_W1(params, x, y):\n    raise NotImplementedError()\n")], pair)
+    assert got["J_W1"] == "not written yet" and got["J_W3"] < 1e-9
+    got = own_check(catalogue_cells("W3 missing transpose"), pair)
+    assert got["J_W3"] == "shape (4, 2), but W3 has shape (2, 4)"
+    got = own_check([("J_b1", "def J_b1(params, x, y):\n    return params['W9']\n")], pair)
+    assert got["J_b1 raised KeyError"] == "'W9'" and len(got) == 6
