@@ -630,11 +630,115 @@ def facts():
                 and len(digits.y_test) == 1000))
     fit_source = cell("digits").source
     accuracies = digits_accuracies(range(20))
-    out.append(("64 hidden neurons, learning rate 0.1, mini-batches of 32 and\n10 epochs: for every seed from 0 to 19 "
-                "these reach between 91 % and 93 % on the test images",
-                "64, RELU" in fit_source and "epochs=10, lr=0.1, batch_size=32" in fit_source
+    validation = ns["validation"]
+    out.append(("Those chosen on the validation split above are a good start: 64 hidden\nneurons, learning rate 0.1, "
+                "mini-batches of 32 and 10 epochs. For every seed from 0 to 19 they\nreach between 91 % and 93 % on the test images",
+                "64, RELU" in fit_source and "epochs=10, lr=0.1, batch_size=32" in fit_source and ns["chosen_rate"] == 0.1
                 and min(accuracies) >= 0.91 and max(accuracies) <= 0.93))
     out.append(("recognise at least 90 % of unseen digits", min(accuracies) >= 0.90))
+    # Section 10: the network and its picture, the two checks before training.
+    sanity = cell("sanity_checks").source
+    out.append(("one hidden layer of ReLU neurons (64 with the settings chosen below)",
+                digits_shapes[0] == (784, 64) and "hidden=64" in sanity))
+    out.append(("an extra input that is always $+1$", True))
+    out.append(("$b_1$ of shape $(3,)$ and $b_2$ of shape $(1,)$",
+                [layer.b.shape for layer in xor_model.layers] == [(3,), (1,)]))
+    fresh = ns["fresh"]
+    out.append(("(784-64-10, the layers' generators seeded\nwith 0 and 1)",
+                [layer.W.shape for layer in fresh.layers] == [(784, 64), (64, 10)]
+                and "np.random.default_rng(seed)" in sanity and "np.random.default_rng(seed + 1)" in sanity
+                and "def digit_network(hidden=64, seed=0):" in sanity))
+    fresh_proba = fresh.forward(digits.X_train)
+    out.append((r"gives every digit a" "\n" r"   probability near $\tfrac1{10}$ for every image",
+                [f"{q:.2f}" for q in np.percentile(fresh_proba, [5, 95])] == ["0.04", "0.18"]))
+    out.append(("(nine in ten of its probabilities lie\nbetween 0.04 and 0.18)",
+                [f"{q:.2f}" for q in np.percentile(fresh_proba, [5, 95])] == ["0.04", "0.18"]))
+    out.append((r"$-\ln\tfrac1{10} = \ln 10 \approx 2.303$", f"{np.log(10):.3f}" == "2.303"))
+    loud = ns["digit_network"]()
+    for layer in loud.layers:
+        layer.W = 10 * layer.W
+    out.append(("weights started far too large\n   (confident random guesses cost much more than $\\ln 10$)",
+                ns["cross_entropy"](loud.forward(digits.X_train), ns["Y_train"]) > 3 * np.log(10)))
+    out.append(("these 20 images by heart", len(ns["y_tiny"]) == 20))
+    out.append(("A network with 50 890 parameters should be able to memorise 20\n   images",
+                sum(layer.W.size + layer.b.size for layer in fresh.layers) == 50890 and len(ns["y_tiny"]) == 20))
+    out.append(("Train it on the first 20 training images alone, full batch: the loss must fall to nearly\n"
+                "   0 and all 20 must come out right",
+                np.array_equal(ns["X_tiny"], digits.X_train[:20]) and "batch_size" not in sanity.split("tiny_history =")[1].split("\n")[0]))
+    tiny, tiny_history = ns["tiny"], ns["tiny_history"]
+    tiny_test = tiny.predict(digits.X_test)
+    out.append(("The untrained network's mean loss is 2.295, within 0.01 of $\\ln 10$, and the\nstandard deviation of its "
+                "output layer's $Z$ is only 0.44",
+                f"{ns['first_loss']:.3f}" == "2.295" and abs(ns["first_loss"] - np.log(10)) < 0.01
+                and f"{np.std(fresh.layers[-1].Z):.2f}" == "0.44"))
+    out.append(("On the 20 images, 100 steps with learning rate 0.5 take the loss from 2.444\nto 0.0019, and all 20 come out right",
+                len(tiny_history) == 100 and "lr=0.5" in sanity and f"{tiny_history[0]:.3f}" == "2.444"
+                and f"{ns['tiny_loss']:.4f}" == "0.0019" and np.all(tiny.predict(ns["X_tiny"]) == ns["y_tiny"])))
+    out.append(("gets only 45.4 % of the test images right (none of the 20 is a 3 or a 5,\nand it never answers 3 or 5)",
+                f"{np.mean(tiny_test == digits.y_test):.1%}" == "45.4%" and not set(ns["y_tiny"]) & {3, 5}
+                and not set(tiny_test) & {3, 5}))
+    # The validation split.
+    val_source = cell("validation").source
+    out.append(("64 hidden neurons, learning rate 0.1,\nmini-batches of 32, 10 epochs", True))   # Exercise 10's, checked above
+    out.append(("the\n20-image network above was perfect on its training images", len(ns["y_tiny"]) == 20))
+    out.append(("draws 1 000 of the 4 000 training images at\nrandom (generator seeded with 0) for validation, trains on "
+                "the other 3 000, and compares three\nlearning rates a factor of 10 apart, 0.01, 0.1 and 1.0, with 64 "
+                "hidden neurons, mini-batches of 32\nand 10 epochs",
+                len(ns["y_val"]) == 1000 and len(ns["y_fit"]) == 3000 and len(digits.y_train) == 4000
+                and np.array_equal(ns["split"], np.random.default_rng(0).permutation(4000))
+                and ns["candidate_rates"] == [0.01, 0.1, 1.0]
+                and "hidden=64, batch_size=32, epochs=10, seed=0" in val_source
+                and all(len(v[1]) == 10 for v in validation.values())))
+    out.append(("measures the accuracy on the 3 000 images it trains on and\non the 1 000 it does not",
+                len(ns["y_fit"]) == 3000 and len(ns["y_val"]) == 1000 and not set(ns["split"][:3000]) & set(ns["split"][3000:])))
+    slow, good, fast = (validation[lr] for lr in (0.01, 0.1, 1.0))
+    out.append(("The validation images pick **0.1**.", ns["chosen_rate"] == 0.1
+                and max(validation, key=lambda lr: validation[lr][1][-1]) == 0.1))
+    out.append(("and 1.0 is far too large", fast[1].max() < slow[1].max() < good[1].max()))
+    out.append(("It is ahead of 0.01 at every epoch (0.01 is too slow: 88.8 %\nafter 10 epochs)",
+                np.all(good[1] > slow[1]) and f"{slow[1][-1]:.1%}" == "88.8%"))
+    out.append(("its steps overshoot, and the accuracy jumps between\n41.4 % and 71.3 % from epoch to epoch",
+                f"{fast[1].min():.1%}" == "41.4%" and f"{fast[1].max():.1%}" == "71.3%" and fast[0].max() < 0.75
+                and np.sum(np.diff(fast[1]) < 0) >= 3))
+    out.append(("With 0.1 the validation accuracy reaches 92.2 % and changes\nlittle over the last four epochs "
+                "(from 91.1 % to 92.2 %), so 10 epochs it is",
+                f"{good[1].max():.1%}" == "92.2%" and f"{good[1][-4:].min():.1%}" == "91.1%"
+                and f"{good[1][-4:].max():.1%}" == "92.2%" and good[1][-1] == good[1].max()))
+    out.append(("Its training accuracy\nkeeps climbing, to 97.5 %", f"{good[0][-1]:.1%}" == "97.5%"
+                and good[0][-1] == good[0].max() and good[0][-1] > good[0][4] > good[0][0]))
+    out.append(("A factor of 10 between candidates is a coarse first search; a finer one around 0.1", True))
+    out.append(("Exercise 10 then trains on all 4 000 training images", len(digits.y_train) == 4000))
+    # Looking at the result.
+    out.append(("settings on all 4 000 training images, one epoch at a time", len(digits.y_train) == 4000
+                and "accuracy_per_epoch(chosen_rate, digits.X_train, digits.y_train" in cell("digits_epochs").source))
+    train_accuracy, test_accuracy = ns["train_accuracy"], ns["test_accuracy"]
+    model = ns["digits_model"]
+    out.append(("(98.0 % after 10\nepochs)", f"{train_accuracy[-1]:.1%}" == "98.0%" and len(train_accuracy) == 10))
+    out.append(("(91.6 % here,\n92.2 % on the validation images)", f"{test_accuracy[-1]:.1%}" == "91.6%"
+                and f"{good[1][-1]:.1%}" == "92.2%"))
+    out.append(("ended at 97.7 % on the training\nimages and 92.1 % on the test images",
+                f"{np.mean(model.predict(digits.X_train) == digits.y_train):.1%}" == "97.7%"
+                and f"{np.mean(ns['test_pred'] == digits.y_test):.1%}" == "92.1%"))
+    # What the hidden neurons look at.
+    W, W_start = model.layers[0].W, ns["digit_network"]().layers[0].W
+    never = ns["never_inked"]
+    active = ns["active"]
+    correlation = np.array([np.corrcoef(W[:, j], W_start[:, j])[0, 1] for j in range(W.shape[1])])
+    out.append(("Reshaped to $28 \\times 28$", W.shape[0] == 28 * 28))
+    out.append(("After 10 epochs most neurons", "epochs=10" in fit_source))
+    out.append(("the output layer weighs the 64 answers", model.layers[1].W.shape == (64, 10)))
+    out.append(("124 of the 784 pixels are 0 in every\ntraining image",
+                never.sum() == 124 and np.array_equal(never, np.all(digits.X_train == 0, axis=0))
+                and np.array_equal(W[never], W_start[never])))
+    out.append(("which grew on an\ninked pixel", np.all(np.argmax(np.abs(W), axis=0)[:, None] != np.flatnonzero(never)[None, :])
+                and np.mean(np.abs(W).max(axis=0) > np.abs(W_start).max()) > 0.9))
+    out.append(("(their weights correlate with their start at more than 0.99) belong to the two neurons that are\n"
+                "active on fewer than 1 % of the training images",
+                set(np.argsort(correlation)[-2:]) == set(np.flatnonzero(active < 0.01)) and np.sum(active < 0.01) == 2
+                and np.sort(correlation)[-2] > 0.99))
+    # The recap.
+    out.append(("with three hidden\n  neurons only 8 of 20 starts did", ns["sweep"]["3 hidden, 1 000 epochs"].sum() == 8))
+    out.append(("(about $\\ln K$ for $K$ classes, here\n  $\\ln 10$)", True))
     return out
 
 
@@ -660,6 +764,7 @@ STRUCTURE = [
     r"2-3-1",                                              # the XOR network's name (its shapes: facts)
     r"\\approx 1\$", r"\\max\([^)]*\)", r"\\log 0", r"\\le 0", r"0 \\cdot", r"exactly 1\b", r"s \+ 1",
     r"\b(is|are|at|to|of|near|around|outputs|exactly|start at|starts at) 0\b",
+    r"^## Further reading[\s\S]*",                       # citations (the last cell): not measurements
 ]
 
 
@@ -853,3 +958,35 @@ def test_the_sweep_trains_as_the_library_does():
             np.testing.assert_allclose(history, [r[2] for r in runs], rtol=1e-9, atol=1e-12, err_msg=way)
             np.testing.assert_allclose(proba, [r[3] for r in runs], rtol=1e-9, atol=1e-12, err_msg=way)
             np.testing.assert_array_equal(learned(proba), [r[0] for r in runs])
+
+
+def test_every_figure_has_a_title_and_its_axes_are_labelled():
+    """Every figure the lecture draws has a title (its own or one per panel), every panel with
+    visible axes names its x axis and the figure names a y axis; the network diagrams show the
+    lecture's shapes (weights (n_in, n_out), biases (n_out,))."""
+    space, figures = {}, []
+    with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
+        warnings.simplefilter("ignore")
+        for c in lecture().cells:
+            if c.cell_type != "code" or is_test(c):
+                continue
+            plt.close("all")
+            exec(compile(c.source, f"{NOTEBOOK.name} cell {c.get('id')}", "exec"), space)
+            figures += [(c.get("id"), plt.figure(n)) for n in plt.get_fignums()]
+    drawn = {cell_id for cell_id, _ in figures}
+    for cell_id in ["xor_diagram", "glorot_or_he_demo", "xor_sweep", "digits_diagram", "sanity_checks", "validation",
+                    "digits_epochs", "hidden_units"]:
+        assert cell_id in drawn, f"{cell_id} draws no figure"
+    for cell_id, fig in figures:
+        panels = [ax for ax in fig.axes if ax.get_label() != "<colorbar>"]
+        titled = (fig._suptitle is not None and fig._suptitle.get_text()) or all(ax.get_title() for ax in panels)
+        assert titled, f"a figure of {cell_id} has no title"
+        with_axes = [ax for ax in panels if ax.axison]
+        assert all(ax.get_xlabel() for ax in with_axes), f"a panel of {cell_id} has no x label"
+        assert not with_axes or any(ax.get_ylabel() for ax in with_axes), f"a figure of {cell_id} has no y label"
+    plt.close("all")
+    for name, wanted in [("xor_diagram", ["W₁ (2, 3)\nb₁ (3,)", "W₂ (3, 1)\nb₂ (1,)", "activation\nReLU", "activation\nsigmoid"]),
+                         ("digits_diagram", ["W₁ (784, 64)\nb₁ (64,)", "W₂ (64, 10)\nb₂ (10,)", "activation\nsoftmax"])]:
+        texts = [t.get_text() for t in space[name].texts]
+        assert all(w in texts for w in wanted), (name, texts)
+    assert space["xor_diagram"].get_title() == "The XOR network, 2-3-1"
