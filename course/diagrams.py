@@ -10,6 +10,8 @@ Rule for both: they draw into ``ax`` if one is given, otherwise into a new figur
 that matplotlib Axes (its figure is ``ax.figure``). Every drawing has a title.
 """
 
+import re
+
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.patches import Circle, Rectangle
@@ -120,7 +122,9 @@ def draw_network(sizes, activations=None, weight_labels=None, bias=False, bias_l
                                 edgecolor="black", zorder=2))
             text = label[u] if isinstance(label, (list, tuple)) else label.format(u + 1) if label else ""
             if text:
-                ax.text(x0, y0, text, ha="center", va="center", fontsize=9 if len(text) <= 3 else 7, zorder=3)
+                shown = len(re.sub(r"[$^_{}()]|\\hat ", "", text))     # characters a mathtext label shows
+                ax.text(x0, y0, text, ha="center", va="center", fontsize=10 if shown <= 1 else 8 if shown <= 3 else 7,
+                        zorder=3)
         if bias and layer < n - 1:
             ax.add_patch(Rectangle((layer * dx - radius, bias_y - radius), 2 * radius, 2 * radius,
                                    facecolor="moccasin", edgecolor="tab:orange", zorder=2))

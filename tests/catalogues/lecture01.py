@@ -29,6 +29,38 @@ CLASSIFIER = ("test_classifier",)
 CLASSIFIER_GRADS = ("test_classifier_gradients",)
 FIVE = ("test_fit_five",)
 TWO = ("test_fit_two_features",)
+CHECKER = ("test_numerical_gradient",)
+RELATIVE = ("test_relative_error",)
+
+REL_OK = """
+
+def relative_error(a, b):
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    scale = np.max(np.abs(a) + np.abs(b))
+    if scale == 0:
+        return 0.0
+    return float(np.max(np.abs(a - b)) / scale)
+"""
+
+NUM_OK = '''def numerical_gradient(f, params, h=1e-5):
+    grad = np.zeros(params.shape)
+    for i in np.ndindex(params.shape):
+        old = params[i]
+        params[i] = old + h
+        f_plus = f(params)
+        params[i] = old - h
+        f_minus = f(params)
+        params[i] = old
+        grad[i] = (f_plus - f_minus) / (2 * h)
+    return grad
+'''
+
+
+def checker(numerical=None, relative=None):
+    """The answer cell of Exercise 2 with one of its two functions replaced."""
+    return {"gradient_checker": (numerical or NUM_OK) + (relative or REL_OK)}
+
+
 
 DESCENT_OK = '''def gradient_step(X, Y, W1, b1, W2, b2, lr):
     dW1, db1, dW2, db2 = gradients(X, Y, W1, b1, W2, b2)
@@ -114,7 +146,213 @@ def one_neuron_gradients(x, y, w1, b1, w2, b2):
     return np.array([delta1 @ x, delta1.sum(), delta2 @ a1, delta2.sum()])''')}, False, GRADS,
             "the four gradients as one array of shape (4,)"),
 
-    # --- Exercise 2: the training loop ---------------------------------------------------------
+    # --- Exercise 2: the gradient checker ------------------------------------------------------
+    Variant("checker_forward_difference", NB, checker('''def numerical_gradient(f, params, h=1e-5):
+    grad = np.zeros(params.shape)
+    f0 = f(params)
+    for i in np.ndindex(params.shape):
+        old = params[i]
+        params[i] = old + h
+        grad[i] = (f(params) - f0) / h
+        params[i] = old
+    return grad
+'''), True, CHECKER, "one-sided (forward) differences"),
+    Variant("checker_divides_by_h", NB, checker('''def numerical_gradient(f, params, h=1e-5):
+    grad = np.zeros(params.shape)
+    for i in np.ndindex(params.shape):
+        old = params[i]
+        params[i] = old + h
+        f_plus = f(params)
+        params[i] = old - h
+        f_minus = f(params)
+        params[i] = old
+        grad[i] = (f_plus - f_minus) / h
+    return grad
+'''), True, CHECKER, "central difference divided by h instead of 2h"),
+    Variant("checker_precedence_2_times_h", NB, checker('''def numerical_gradient(f, params, h=1e-5):
+    grad = np.zeros(params.shape)
+    for i in np.ndindex(params.shape):
+        old = params[i]
+        params[i] = old + h
+        f_plus = f(params)
+        params[i] = old - h
+        f_minus = f(params)
+        params[i] = old
+        grad[i] = (f_plus - f_minus) / 2 * h
+    return grad
+'''), True, CHECKER, "/ 2 * h: multiplies by h where it should divide by 2h"),
+    Variant("checker_step_scaled_by_the_entry", NB, checker('''def numerical_gradient(f, params, h=1e-5):
+    grad = np.zeros(params.shape)
+    for i in np.ndindex(params.shape):
+        old = params[i]
+        step = h * max(1.0, abs(old))
+        params[i] = old + step
+        f_plus = f(params)
+        params[i] = old - step
+        f_minus = f(params)
+        params[i] = old
+        grad[i] = (f_plus - f_minus) / (2 * h)
+    return grad
+'''), True, CHECKER, "steps by h·max(1, |p_i|) but divides by 2h (wrong h scaling)"),
+    Variant("checker_ignores_h", NB, checker('''def numerical_gradient(f, params, h=1e-5):
+    step = 1e-5
+    grad = np.zeros(params.shape)
+    for i in np.ndindex(params.shape):
+        old = params[i]
+        params[i] = old + step
+        f_plus = f(params)
+        params[i] = old - step
+        f_minus = f(params)
+        params[i] = old
+        grad[i] = (f_plus - f_minus) / (2 * step)
+    return grad
+'''), True, CHECKER, "ignores the step it is given"),
+    Variant("checker_all_entries_at_once", NB, checker('''def numerical_gradient(f, params, h=1e-5):
+    slope = (f(params + h) - f(params - h)) / (2 * h)
+    return np.full(params.shape, slope)
+'''), True, CHECKER, "nudges every entry at once: the directional derivative along (1, ..., 1)"),
+    Variant("checker_loops_over_rows", NB, checker('''def numerical_gradient(f, params, h=1e-5):
+    grad = np.zeros(params.shape)
+    for i in range(len(params)):
+        old = params[i].copy()
+        params[i] = old + h
+        f_plus = f(params)
+        params[i] = old - h
+        f_minus = f(params)
+        params[i] = old
+        grad[i] = (f_plus - f_minus) / (2 * h)
+    return grad
+'''), True, CHECKER, "loops over len(params): right for vectors only, nudges whole rows of a matrix"),
+    Variant("checker_does_not_restore", NB, checker('''def numerical_gradient(f, params, h=1e-5):
+    grad = np.zeros(params.shape)
+    for i in np.ndindex(params.shape):
+        old = params[i]
+        params[i] = old + h
+        f_plus = f(params)
+        params[i] = old - h
+        f_minus = f(params)
+        grad[i] = (f_plus - f_minus) / (2 * h)
+    return grad
+'''), True, CHECKER, "changes params in place and never puts the old values back"),
+    Variant("checker_restores_by_arithmetic", NB, checker('''def numerical_gradient(f, params, h=1e-5):
+    grad = np.zeros(params.shape)
+    for i in np.ndindex(params.shape):
+        params[i] += h
+        f_plus = f(params)
+        params[i] -= 2 * h
+        f_minus = f(params)
+        params[i] += h
+        grad[i] = (f_plus - f_minus) / (2 * h)
+    return grad
+'''), True, CHECKER, "restores params by adding h back, which is not always the old float"),
+    Variant("checker_flat_result", NB, checker('''def numerical_gradient(f, params, h=1e-5):
+    flat = params.reshape(-1)
+    grad = np.zeros(flat.size)
+    for i in range(flat.size):
+        old = flat[i]
+        flat[i] = old + h
+        f_plus = f(params)
+        flat[i] = old - h
+        f_minus = f(params)
+        flat[i] = old
+        grad[i] = (f_plus - f_minus) / (2 * h)
+    return grad
+'''), True, CHECKER, "returns the gradient flattened, not in the shape of params"),
+    Variant("relative_error_unguarded", NB, checker(relative='''
+
+def relative_error(a, b):
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    return float(np.max(np.abs(a - b)) / np.max(np.abs(a) + np.abs(b)))
+'''), True, RELATIVE, "no guard: 0/0 = nan when both are zeros"),
+    Variant("relative_error_entry_by_entry", NB, checker(relative='''
+
+def relative_error(a, b):
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    return float(np.max(np.abs(a - b) / (np.abs(a) + np.abs(b))))
+'''), True, RELATIVE, "relative error entry by entry, without the max in the denominator"),
+    Variant("relative_error_epsilon_guard", NB, checker(relative='''
+
+def relative_error(a, b):
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    return float(np.max(np.abs(a - b)) / (np.max(np.abs(a) + np.abs(b)) + 1e-8))
+'''), True, RELATIVE, "adds 1e-8 to the denominator: small gradients look closer than they are"),
+    Variant("relative_error_max_of_the_two", NB, checker(relative='''
+
+def relative_error(a, b):
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    scale = max(np.max(np.abs(a)), np.max(np.abs(b)))
+    return 0.0 if scale == 0 else float(np.max(np.abs(a - b)) / scale)
+'''), True, RELATIVE, "divides by the larger of max|a| and max|b| instead of max(|a| + |b|)"),
+    Variant("relative_error_sums", NB, checker(relative='''
+
+def relative_error(a, b):
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    scale = np.sum(np.abs(a) + np.abs(b))
+    return 0.0 if scale == 0 else float(np.sum(np.abs(a - b)) / scale)
+'''), True, RELATIVE, "sums where the definition takes maxima"),
+    Variant("checker_nditer_cs231n_style", NB, checker('''def numerical_gradient(f, params, h=1e-5):
+    grad = np.zeros_like(params)
+    it = np.nditer(params, flags=["multi_index"], op_flags=["readwrite"])
+    while not it.finished:
+        ix = it.multi_index
+        saved = params[ix]
+        params[ix] = saved + h
+        up = f(params)
+        params[ix] = saved - h
+        down = f(params)
+        params[ix] = saved
+        grad[ix] = (up - down) / (2 * h)
+        it.iternext()
+    return grad
+''', relative='''
+
+def relative_error(a, b):
+    diff = np.linalg.norm(np.ravel(np.subtract(a, b)), np.inf)
+    size = np.linalg.norm(np.ravel(np.abs(a) + np.abs(b)), np.inf)
+    return diff / size if size > 0 else 0.0
+'''), False, CHECKER + RELATIVE, "np.nditer with a saved value; infinity norms"),
+    Variant("checker_on_copies", NB, checker('''def numerical_gradient(f, params, h=1e-5):
+    grad = np.empty(params.shape)
+    for index in np.ndindex(*params.shape):
+        step = np.zeros(params.shape)
+        step[index] = h
+        grad[index] = (f(params + step) - f(params - step)) / (2.0 * h)
+    return grad
+''', relative='''
+
+def relative_error(a, b):
+    a, b = np.atleast_1d(np.asarray(a, dtype=float)), np.atleast_1d(np.asarray(b, dtype=float))
+    top = max(abs(u - v) for u, v in zip(a.flat, b.flat))
+    bottom = max(abs(u) + abs(v) for u, v in zip(a.flat, b.flat))
+    if bottom == 0.0:
+        return 0.0
+    return top / bottom
+'''), False, CHECKER + RELATIVE, "new arrays p ± h e_i, never touching params; plain Python maxima"),
+    Variant("checker_flat_copy_list", NB, checker('''def numerical_gradient(f, params, h=1e-5):
+    work = params.astype(float)          # a copy: params itself is never changed
+    flat = work.reshape(-1)              # a view of the copy
+    slopes = []
+    for i in range(flat.size):
+        keep = flat[i]
+        flat[i] = keep + h
+        plus = float(f(work))
+        flat[i] = keep - h
+        minus = float(f(work))
+        flat[i] = keep
+        slopes.append((plus - minus) / h / 2)
+    return np.array(slopes).reshape(params.shape)
+''', relative='''
+
+def relative_error(a, b):
+    a = np.asarray(a, dtype=float)
+    b = np.asarray(b, dtype=float)
+    denominator = (np.abs(a) + np.abs(b)).max()
+    with np.errstate(invalid="ignore"):
+        ratio = np.abs(a - b).max() / denominator
+    return float(np.nan_to_num(ratio, nan=0.0))
+'''), False, CHECKER + RELATIVE, "a flat view of a float copy, slopes in a list; nan turned into 0"),
+
+    # --- Exercise 3: the training loop ---------------------------------------------------------
     Variant("train_gradient_ascent", NB, {"train_one_neuron": '''def train_one_neuron(x, y, w1, b1, w2, b2, lr=0.001, n_iter=10_000):
     losses = []
     for _ in range(n_iter):
@@ -176,7 +414,7 @@ def one_neuron_gradients(x, y, w1, b1, w2, b2):
     return theta[0], theta[1], theta[2], theta[3], losses
 '''}, False, TRAIN, "a while loop over a parameter vector"),
 
-    # --- Exercise 3: forward pass --------------------------------------------------------------
+    # --- Exercise 4: forward pass --------------------------------------------------------------
     Variant("forward_missing_hidden_bias", NB, {"forward": '''def forward(X, W1, b1, W2, b2):
     Z1 = X @ W1
     A1 = sigmoid(Z1)
@@ -196,7 +434,7 @@ def loss(Y_hat, Y):
     return np.sum((Y_hat - Y) ** 2)
 '''}, False, FORWARD, "einsum and a hand-written, clipped sigmoid"),
 
-    # --- Exercise 4: matrix gradients ----------------------------------------------------------
+    # --- Exercise 5: matrix gradients ----------------------------------------------------------
     Variant("matrix_bias_sum_wrong_axis", NB, {"gradients": matrix_gradients('''    _, A1, Y_hat = forward(X, W1, b1, W2, b2)
     E = 2 * (Y_hat - Y)
     Delta1 = (E @ W2.T) * A1 * (1 - A1)
@@ -234,7 +472,7 @@ def loss(Y_hat, Y):
     return (np.einsum("md,mh->dh", X, Delta1), Delta1.sum(0)[None, :],
             np.einsum("mh,mo->ho", A1, E), E.sum(0)[None, :])''')}, False, MATRIX, "einsum"),
 
-    # --- Exercise 5: one step, then many -------------------------------------------------------
+    # --- Exercise 6: one step, then many -------------------------------------------------------
     Variant("descent_in_place_updates", NB, {"gradient_descent": '''def gradient_step(X, Y, W1, b1, W2, b2, lr):
     dW1, db1, dW2, db2 = gradients(X, Y, W1, b1, W2, b2)
     W1 -= lr * dW1
@@ -279,7 +517,7 @@ def gradient_descent(X, Y, W1, b1, W2, b2, lr=0.0001, n_iter=10_000):
         params = [p - lr * g for p, g in zip(params, gradients(X, Y, *params))]
     return (*params, losses)''')}, False, DESCENT, "a parameter list updated by a comprehension"),
 
-    # --- Exercise 6: initialisation ------------------------------------------------------------
+    # --- Exercise 8: initialisation ------------------------------------------------------------
     Variant("init_all_ones", NB, {"init_params": '''def init_params(n_features, n_hidden, rng):
     return (np.ones((n_features, n_hidden)), np.ones((1, n_hidden)),
             np.ones((n_hidden, 1)), np.ones((1, 1)))
@@ -313,7 +551,7 @@ def gradient_descent(X, Y, W1, b1, W2, b2, lr=0.0001, n_iter=10_000):
     b1 = rng.standard_normal((1, n_hidden))
     W1 = rng.standard_normal((n_features, n_hidden))
     return W1, b1, W2, b2
-'''}, False, INIT, "standard_normal, drawn in the opposite order (Exercises 8 and 9 then start elsewhere "
+'''}, False, INIT, "standard_normal, drawn in the opposite order (Exercises 9 and 10 then start elsewhere "
             "and must still meet their targets)"),
     Variant("init_one_vector_split", NB, {"init_params": '''def init_params(n_features, n_hidden, rng):
     D, H = n_features, n_hidden
@@ -325,7 +563,7 @@ def gradient_descent(X, Y, W1, b1, W2, b2, lr=0.0001, n_iter=10_000):
     return W1, b1, W2, b2
 '''}, False, INIT, "one vector of standard normal draws, cut into the four arrays"),
 
-    # --- Exercises 8 and 9: training with the stated settings ----------------------------------
+    # --- Exercises 9 and 10: training with the stated settings ----------------------------------
     Variant("five_twice_the_iterations", NB, {"fit_five": '''rng = np.random.default_rng(0)
 W1_5, b1_5, W2_5, b2_5, losses_5 = gradient_descent(X, Y, *init_params(1, 5, rng), lr=5e-4, n_iter=8_000)
 '''}, True, FIVE, "trains twice as long as the exercise says"),
@@ -369,7 +607,7 @@ W1_21, b1_21, W2_21, b2_21, losses_21 = trained[1]
 W1_22, b1_22, W2_22, b2_22, losses_22 = trained[2]
 '''}, False, TWO, "both networks trained in one loop over the number of hidden neurons"),
 
-    # --- Exercise 9 and 10: classification -----------------------------------------------------
+    # --- Exercises 11 and 12: classification -----------------------------------------------------
     Variant("cross_entropy_missing_minus", NB, {"classifier": CLASSIFIER_OK_FORWARD + '''
 def cross_entropy(P, Y):
     P = np.clip(P, 1e-12, 1 - 1e-12)
