@@ -70,7 +70,7 @@ def draw_network(sizes, activations=None, weight_labels=None, bias=False, bias_l
     max_units:     a layer with more units shows max_units − 2 of them, a "⋮" and its last unit.
     title:         the title (default "A 1-5-1 network", from the sizes).
     """
-    sizes = [int(s) for s in sizes]
+    sizes = list(map(int, sizes))
     n = len(sizes)
     if n < 2 or min(sizes) < 1 or max_units < 3:
         raise ValueError("at least two layers of at least one unit each, and max_units >= 3")
