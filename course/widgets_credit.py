@@ -51,8 +51,7 @@ def learning_rate_explorer(losses_for, lr=1e-3, n_iter=300, lr_min=1e-5, lr_max=
                 function from a fixed start.
     Each change of the slider reruns it and redraws the curve on a log scale (losses above 1e100
     are left out); the label gives the last loss, or the step at which the loss stopped being a
-    finite number. Returns the widget
-    (a VBox: the slider, the label, the plot output).
+    finite number. Returns the widget (a VBox: the slider, the label, the plot output).
     """
     slider = widgets.FloatLogSlider(value=lr, base=10, min=np.log10(lr_min), max=np.log10(lr_max), step=0.05,
                                     description="learning rate", readout_format=".1e", continuous_update=False,
