@@ -4,6 +4,7 @@ the redaction of feedback, and the repairs made to a submitted notebook."""
 
 import builtins
 import collections
+import shutil
 import threading
 from multiprocessing import Pipe
 
@@ -291,3 +292,30 @@ def test_a_pasted_copy_keeps_the_notebook_gradable():
     flags = restore(nb, spec)
     assert "nbgrader" not in nb.cells[0].metadata and nb.cells[1].metadata["nbgrader"]["grade_id"] == "f"
     assert any("the last copy keeps it" in f for f in flags)
+
+
+def test_sockets_fit_under_a_deep_temporary_folder(tmp_path, monkeypatch):
+    """A Unix socket's path holds at most 107 bytes: under a deep TMPDIR (a test runner's) the
+    grader's scratch folder falls back to /tmp, and the longest socket it makes there binds."""
+    import socket
+    import tempfile
+
+    from course.grading import sandbox
+
+    deep = tmp_path / ("deep-temporary-folder-" * 4)
+    deep.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(deep))
+    base = sandbox.scratch_dir()
+    assert base == "/tmp" and tempfile.gettempdir() == "/tmp"
+    folder = tempfile.mkdtemp(prefix="pymp-")
+    try:
+        path = f"{folder}/listener-{'x' * 8}"
+        assert len(path) <= len(base) + sandbox.LONGEST_SOCKET_TAIL
+        with socket.socket(socket.AF_UNIX) as s:
+            s.bind(path)
+        with pytest.raises(OSError, match="too long"), socket.socket(socket.AF_UNIX) as s:
+            s.bind(str(deep / "t.sock"))
+    finally:
+        shutil.rmtree(folder)
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    assert sandbox.scratch_dir() == str(tmp_path)

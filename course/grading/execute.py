@@ -173,7 +173,7 @@ async def _execute(nb, sandbox, limits, is_test, run, layout):
                            extra_arguments=["--HistoryManager.hist_file=:memory:"],
                            output_budget=int(limits.output_mb * MiB), startup_timeout=60,
                            record_timing=False)
-    socket_path = sandbox.ctl / "boundary.sock"
+    socket_path = sandbox.ctl / "t.sock"   # short: see sandbox.SOCKET_PATH_MAX
     tests = TestProcess(layout, socket_path)
     install, serve = agent_source(sandbox.inside(socket_path))
     kernel = Kernel(km, client, serve)

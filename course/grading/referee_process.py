@@ -36,6 +36,8 @@ _CONTEXT = None
 def _context():
     global _CONTEXT
     if _CONTEXT is None:
+        from course.grading.sandbox import scratch_dir
+        scratch_dir()    # the forkserver's socket goes under a folder short enough for it
         _CONTEXT = multiprocessing.get_context("forkserver")
         _CONTEXT.set_forkserver_preload(["numpy", "course.checks", "course.grading.referee",
                                          "IPython.core.inputtransformer2"])

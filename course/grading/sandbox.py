@@ -34,6 +34,10 @@ LAUNCHER = Path(__file__).with_name("launch.py")
 # Where sandbox users come from (when the grader is root): far above any real account.
 UID_RANGE = (1_600_000, 1_700_000)
 SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
+# A Unix socket's path holds at most 107 bytes (Linux). The longest the grader makes under its
+# scratch folder is multiprocessing's "/pymp-XXXXXXXX/listener-XXXXXXXX" (33 bytes); the
+# sandbox's own ("/grading-XXXXXXXX/ctl/t.sock", the kernel's "home/k-N") are shorter.
+SOCKET_PATH_MAX, LONGEST_SOCKET_TAIL = 107, 33
 ETC_FILES = ("ld.so.cache", "ld.so.conf", "ld.so.conf.d", "localtime", "nsswitch.conf",
              "fonts", "mime.types", "host.conf")
 
@@ -90,13 +94,24 @@ def _proc_uids():
     return out
 
 
+def scratch_dir():
+    """The folder for sandboxes and the test processes' sockets: the usual temporary folder
+    (``TMPDIR``), or ``/tmp`` when that path is too long for the sockets made under it (a test
+    runner's deep temporary folders can be). Sets it for this process's ``tempfile`` too, so that
+    multiprocessing's forkserver puts its socket there."""
+    base = tempfile.gettempdir()
+    if len(os.fsencode(base)) + LONGEST_SOCKET_TAIL > SOCKET_PATH_MAX and os.path.isdir("/tmp"):
+        base = tempfile.tempdir = "/tmp"
+    return base
+
+
 class Sandbox:
     def __init__(self, limits, isolate=True, own_user=None):
         """``own_user``: run the kernel as a user of its own (default: when the grader is root;
         without root the kernel stays the grader's user, inside a user namespace)."""
         self.limits = limits
         self.isolate = isolate
-        self.root = Path(tempfile.mkdtemp(prefix="course-grading-"))
+        self.root = Path(tempfile.mkdtemp(prefix="grading-", dir=scratch_dir()))
         self.work = self.root / "work"
         self.home = self.root / "home"
         self.ctl = self.root / "ctl"
