@@ -7,15 +7,16 @@ depends on the latest earlier cell that rebinds a name it uses, on every cell si
 bind or mutate it, and on whatever those cells depend on.
 """
 
-from course.grading.names import EVERYTHING, CellNames, imported_names  # noqa: F401 (re-exported)
+from course.grading.names import EVERYTHING, CellNames, imported_names, notebook_functions  # noqa: F401
 
 
 def dependencies(sources):
     """For each code cell (by position in ``sources``), the set of earlier positions it can depend
     on, directly or through other cells."""
     imported = frozenset().union(*(imported_names(s) for s in sources))
-    cells = [CellNames(source, imported) for source in sources]
-    changes = [c.changes() for c in cells]
+    functions, keeping = notebook_functions(sources, imported)
+    cells = [CellNames(source, imported, keeping) for source in sources]
+    changes = [c.changes(functions) for c in cells]
     deps = []
     for i, cell in enumerate(cells):
         direct = {j for j in range(i) if EVERYTHING in changes[j]}

@@ -80,7 +80,18 @@ def autograde(workdir, assignment, submissions, shards=None):
         root = make_course(Path(workdir) / f"shard{i}", [assignment])
         for student in groups[i]:
             submit(root, assignment, student, submissions[student])
-        nbgrader(["autograde", assignment, "--force"], cwd=root)
+        try:
+            nbgrader(["autograde", assignment, "--force"], cwd=root)
+        except RuntimeError as failed:
+            # nbgrader's kernels listen on TCP ports picked before they bind them: a kernel
+            # started elsewhere on the machine can take one first, and that student's kernel
+            # dies at start. Grade those students again, once; anything else is a real failure.
+            if "Kernel died before replying to kernel_info" not in str(failed):
+                raise
+            graded = read_scores(root, assignment)
+            for student in groups[i]:
+                if student not in graded:
+                    nbgrader(["autograde", assignment, "--force", "--student", student], cwd=root)
         return read_scores(root, assignment)
 
     scores = {}

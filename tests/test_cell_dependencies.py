@@ -1,6 +1,11 @@
 """The dependency analysis that lets wrong catalogue answers share a graded student: small
 notebooks whose dependencies are known by hand."""
 
+import ast
+
+import pytest
+
+from course.grading.names import keeps_arguments, notebook_functions
 from tests.cell_dependencies import dependencies
 
 SETUP = "import numpy as np\nfrom course import checks"
@@ -71,3 +76,46 @@ def test_what_cannot_be_followed_reaches_everything_after_it():
 def test_a_name_read_inside_a_function_resolves_when_the_function_runs():
     # The helper reads `table`, bound in an earlier cell: a test calling helper depends on it.
     assert deps("table = {}", "def helper():\n    return table", "helper()")[3] == [1, 2]
+
+
+KEEPS = {
+    "def f(X, W):\n    Z = X @ W\n    return 1 / (1 + np.exp(-Z))": True,
+    "def f(X):\n    grads = {}\n    grads['a'] = X.sum()\n    total = 0.0\n    total += 1\n    return grads": True,
+    "def f(X):\n    losses = []\n    losses.append(X.mean())\n    return losses": True,
+    "def f(X):\n    Y = np.zeros_like(X)\n    Y[X > 0] = 1\n    return Y": True,
+    "def f(p, g, lr):\n    p['W'] -= lr * g['W']": False,
+    "def f(p, g, lr):\n    for k in p:\n        p[k] = p[k] - lr * g[k]": False,
+    "def f(X):\n    W = X\n    W += 1": False,
+    "def f(X, rng):\n    return rng.normal(size=X.shape)": False,      # moves the generator on
+    "def f(X):\n    np.random.shuffle(X)": False,
+    "def f(X):\n    np.add(X, 1, out=X)": False,
+    "def f(X):\n    V = X.reshape(-1)\n    V[0] = 1": False,                   # a view of X
+    "def f(layers):\n    for layer in layers:\n        layer.W = 0": False,
+    "def f(X):\n    return g(X)": False,                                      # g unknown
+    "def f(X):\n    X.sort()": False,
+    "def f(X):\n    a, b = X\n    a[0] = 1": False,
+    "def f(X):\n    setattr(X, 'a', 1)": False,
+}
+
+
+@pytest.mark.parametrize("source", KEEPS, ids=range(len(KEEPS)))
+def test_which_functions_keep_their_arguments(source):
+    fn = ast.parse(source).body[0]
+    assert keeps_arguments(fn, imported=frozenset({"np"})) is KEEPS[source]
+
+
+def test_keeping_spreads_through_calls_and_stops_at_a_function_that_changes():
+    functions, keeping = notebook_functions(
+        ["import numpy as np", "def g(X):\n    return X * 2", "def f(X):\n    return g(X)",
+         "def h(X):\n    X[0] = 1", "def k(X):\n    h(X)", "k = 3\ndef m(X):\n    return X"],
+        frozenset({"np"}))
+    assert functions == {"f", "g", "h", "m"} and keeping == {"f", "g", "m"}
+
+
+def test_a_call_to_a_function_that_keeps_its_arguments_changes_nothing():
+    # The demo calls f (keeps) and passes f along: the test of the data depends on the data alone.
+    assert deps("X = np.ones(3)", "def f(X):\n    return X * 2", "plot(f(X), f)\nprint(X.copy())",
+                "checks.check_close('X', X, 1.0)")[4] == [0, 1]
+    # The same demo with an f that changes its argument reaches the test.
+    assert 3 in deps("X = np.ones(3)", "def f(X):\n    X[0] = 2", "plot(f(X), f)",
+                     "checks.check_close('X', X, 1.0)")[4]

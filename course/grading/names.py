@@ -15,7 +15,10 @@ shared graded students. The analysis errs on the side of seeing a dependency:
   from the notebook's namespace, unless the cell binds that name itself.
 
 Names bound by imports are modules or course functions: calling them changes nothing, storing on
-them (``np.allclose = ...``) does. A cell the analysis cannot follow (``exec``, ``globals()``,
+them (``np.allclose = ...``) does. Calling a method of ``PURE_METHODS`` (``X.copy()``,
+``X.sum()``) changes nothing either, nor does calling a notebook function that *keeps its
+arguments* (``keeps_arguments``: no store, in-place operation or unknown call can reach them), and
+a function passed as an argument (``check(forward)``) is not changed by it. A cell the analysis cannot follow (``exec``, ``globals()``,
 ``setattr``, ``global``, ``del``, imports of ``builtins``/``sys``/``os``..., a syntax error) is
 *opaque*: it may change everything.
 """
@@ -30,6 +33,17 @@ PURE_BUILTINS = {"len", "print", "range", "float", "int", "bool", "str", "repr",
                  "tuple", "dict", "set", "frozenset", "sorted", "zip", "enumerate", "abs", "min",
                  "max", "sum", "round", "isinstance", "issubclass", "type", "any", "all", "map",
                  "filter", "hasattr", "getattr", "callable", "divmod", "pow", "id", "hash", "reversed"}
+# Methods of arrays, lists and dicts that return something new and change nothing.
+PURE_METHODS = {"copy", "sum", "mean", "std", "var", "min", "max", "argmin", "argmax", "reshape",
+                "ravel", "flatten", "transpose", "astype", "dot", "item", "tolist", "squeeze",
+                "round", "cumsum", "any", "all", "nonzero", "keys", "values", "items", "get",
+                "count", "index", "format", "startswith", "endswith", "split", "join", "strip"}
+# Library calls that return a new object (so a name bound by them is the function's own).
+FRESH_CALLS = {"zeros", "ones", "empty", "full", "zeros_like", "ones_like", "empty_like",
+               "full_like", "array", "copy", "arange", "linspace", "eye", "identity", "deepcopy"}
+# Library calls that change an argument in place (besides any call given ``out=``).
+MUTATING_CALLS = {"shuffle", "copyto", "put", "place", "putmask", "fill_diagonal", "at", "resize",
+                  "put_along_axis"}
 EVERYTHING = "*"
 _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef,
            ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
@@ -83,12 +97,105 @@ def _scope_locals(node):
     return names
 
 
+def _fresh_value(node, imported):
+    """Whether an expression certainly makes a new object (a literal, arithmetic, a copy)."""
+    if isinstance(node, (ast.Constant, ast.List, ast.Dict, ast.Set, ast.Tuple, ast.ListComp,
+                         ast.DictComp, ast.SetComp, ast.GeneratorExp, ast.JoinedStr, ast.BinOp,
+                         ast.UnaryOp, ast.Compare, ast.BoolOp)):
+        return True
+    if isinstance(node, ast.Call):
+        func = node.func
+        if isinstance(func, ast.Attribute) and func.attr in FRESH_CALLS:
+            return func.attr == "copy" or _base_name(func) in imported
+        if isinstance(func, ast.Name):
+            return func.id in imported and func.id in FRESH_CALLS or func.id in {"list", "dict", "set"}
+    return False
+
+
+def keeps_arguments(fn, keeping=frozenset(), imported=frozenset()):
+    """Whether calling the function ``fn`` (an ``ast.FunctionDef``) leaves every argument as it
+    was: nothing is stored on or done in place to a name that is not the function's own new
+    object (``grads = {}``, ``Z = X @ W``), and every call it makes is a library call that changes
+    nothing, a method of ``PURE_METHODS``, or a function of ``keeping``. Errs towards False."""
+    fresh, other, judged = set(), set(), set()
+    for node in ast.walk(fn):
+        if isinstance(node, ast.Assign) and all(isinstance(t, ast.Name) for t in node.targets):
+            (fresh if _fresh_value(node.value, imported) else other).update(t.id for t in node.targets)
+            judged.update(id(t) for t in node.targets)
+        elif isinstance(node, ast.AugAssign):   # in place on what the name holds: judged below
+            judged.add(id(node.target))
+    for node in ast.walk(fn):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store) and id(node) not in judged:
+            other.add(node.id)      # for-loop targets, unpacking, with ... as: maybe not new
+        elif isinstance(node, ast.arg):
+            other.add(node.arg)
+    own = fresh - other
+    for node in ast.walk(fn):
+        if isinstance(node, (ast.Global, ast.Nonlocal, ast.Delete)):
+            return False
+        if isinstance(node, (ast.Import, ast.ImportFrom)) and _imports_opaque_module(node):
+            return False
+        if isinstance(node, ast.Name) and node.id in OPAQUE_NAMES:
+            return False
+        if isinstance(node, ast.AugAssign) and _base_name(node.target) not in own:
+            return False
+        if isinstance(node, (ast.Attribute, ast.Subscript)) and isinstance(node.ctx, (ast.Store, ast.Del)):
+            if _base_name(node) not in own:
+                return False
+        if isinstance(node, ast.Call):
+            if any(k.arg == "out" for k in node.keywords):
+                return False
+            func, base = node.func, _base_name(node.func)
+            if isinstance(func, ast.Attribute):
+                if base in imported and isinstance(func.value, (ast.Name, ast.Attribute)):
+                    ok = func.attr not in MUTATING_CALLS
+                else:
+                    ok = func.attr in PURE_METHODS or (base in own and isinstance(func.value, ast.Name))
+            elif isinstance(func, ast.Name):
+                ok = func.id in keeping or func.id in PURE_BUILTINS or \
+                    (func.id in imported and func.id not in MUTATING_CALLS)
+            else:
+                ok = False
+            if not ok:
+                return False
+    return True
+
+
+def notebook_functions(sources, imported=frozenset(), known=None):
+    """(functions, keeping) for a notebook's code cells: the names only ever bound by a top-level
+    ``def``, and those of them whose every definition keeps its arguments (``keeps_arguments``;
+    a function calling another one relies on that one keeping them too). ``known``: {name: keeps}
+    for functions defined in cells whose code is not in ``sources``."""
+    known = known or {}
+    defs, others = {name: [] for name in known}, set()
+    for source in sources:
+        try:
+            tree = ast.parse(source)
+        except SyntaxError:
+            continue
+        top = [st for st in tree.body if isinstance(st, (ast.FunctionDef, ast.AsyncFunctionDef))]
+        for stmt in top:
+            defs.setdefault(stmt.name, []).append(stmt)
+        names = CellNames(source, imported)
+        others |= (names.binds | names.maybe_binds) - {st.name for st in top}
+    functions = frozenset(defs) - others
+    keeping = {name for name in functions if known.get(name, True)}
+    while True:
+        drop = {name for name in keeping
+                if not all(keeps_arguments(fn, keeping, imported) for fn in defs[name])}
+        if not drop:
+            return functions, frozenset(keeping)
+        keeping -= drop
+
+
 class CellNames:
     """What one cell binds, may bind, mutates and uses of the notebook's names; ``opaque`` when
-    it cannot be followed. ``imported`` is every name the notebook binds by import."""
+    it cannot be followed. ``imported`` is every name the notebook binds by import; ``keeping``
+    the notebook functions that keep their arguments (``notebook_functions``)."""
 
-    def __init__(self, source, imported=frozenset()):
+    def __init__(self, source, imported=frozenset(), keeping=frozenset()):
         self.imported = imported
+        self.keeping = keeping
         self.binds, self.maybe_binds, self.mutates, self.uses = set(), set(), set(), set()
         self.stored = set()          # names with an attribute or item stored on them
         self.inner_uses = set()      # notebook names read inside functions, at call time
@@ -201,13 +308,18 @@ class CellNames:
         elif isinstance(node, ast.Call):
             callee = _base_name(node.func)
             method_on = callee if isinstance(node.func, ast.Attribute) else None
-            if method_on and method_on not in self.imported and self._is_notebook_name(method_on, local):
+            if method_on and method_on not in self.imported and self._is_notebook_name(method_on, local) \
+                    and node.func.attr not in PURE_METHODS:
                 self.mutates.add(method_on)   # a method may change its object
-            trusted = callee in self.imported or (callee in PURE_BUILTINS and isinstance(node.func, ast.Name))
+            trusted = callee in self.imported or (
+                isinstance(node.func, ast.Name) and (callee in PURE_BUILTINS or callee in self.keeping))
+            trusted = trusted and not any(k.arg == "out" for k in node.keywords) and \
+                not (isinstance(node.func, ast.Attribute) and node.func.attr in MUTATING_CALLS)
             if not trusted:
                 for arg in list(node.args) + [k.value for k in node.keywords]:
                     base = _base_name(arg)
-                    if base and self._is_notebook_name(base, local):
+                    # A module passed along (np.float32) is changed only by a store, seen as such.
+                    if base and base not in self.imported and self._is_notebook_name(base, local):
                         self.mutates.add(base)
         elif isinstance(node, ast.NamedExpr):
             self._expr(node.value, local)
@@ -248,11 +360,13 @@ class CellNames:
                     self.opaque = True
                 todo.extend(ast.iter_child_nodes(n))
 
-    def changes(self):
-        """Notebook names this cell may rebind or change (EVERYTHING when opaque)."""
+    def changes(self, functions=frozenset()):
+        """Notebook names this cell may rebind or change (EVERYTHING when opaque). A name of
+        ``functions`` (only ever bound by ``def``) is changed only by storing on it: passing
+        it to a function changes the function's arguments' values, not the function."""
         if self.opaque:
             return {EVERYTHING}
-        return self.binds | self.maybe_binds | self.mutates
+        return self.binds | self.maybe_binds | (self.mutates - (functions - self.stored))
 
 
 def python_source(source):
@@ -269,10 +383,11 @@ def _statement_source(lines, stmt):
     return "\n".join(lines[first - 1:stmt.end_lineno])
 
 
-def slice_statements(source, needed, imported=frozenset()):
+def slice_statements(source, needed, imported=frozenset(), keeping=frozenset(), functions=frozenset()):
     """The top-level statements of ``source`` that bind or may change a name in ``needed`` (and
     the ones those read from), as source text in their order; and the notebook names that text
-    reads from before it. A statement the analysis cannot follow is always kept."""
+    reads from before it. A statement the analysis cannot follow is always kept. ``keeping`` and
+    ``functions``: see ``notebook_functions``."""
     try:
         tree = ast.parse(source)
     except SyntaxError:
@@ -290,8 +405,8 @@ def slice_statements(source, needed, imported=frozenset()):
     want, keep = set(needed), []
     for stmt in reversed(tree.body):
         text = _statement_source(lines, stmt)
-        names = CellNames(text, trusted)
-        if names.opaque or names.changes() & want:
+        names = CellNames(text, trusted, keeping)
+        if names.opaque or names.changes(functions) & want:
             keep.append(text)
             want -= names.binds
             want |= names.uses

@@ -30,7 +30,7 @@ import traceback
 from collections import defaultdict
 
 from course.grading import boundary
-from course.grading.names import CellNames, imported_names, python_source, slice_statements
+from course.grading.names import CellNames, imported_names, notebook_functions, python_source, slice_statements
 
 GRACE = 10.0          # seconds a call may take to stop after it is interrupted
 BUILTIN_NAMES = frozenset(dir(builtins))
@@ -367,7 +367,12 @@ class Plan:
         self.cells = cells
         self.sources = [python_source(c["source"]) for c in cells]
         self.imported = frozenset().union(*(imported_names(s) for s in self.sources))
-        self.names = [CellNames(s, self.imported) for s in self.sources]
+        # The student's functions are taken to keep their arguments when the instructor's do.
+        known = {name: name in c.get("keeping", ()) for c in cells if c["kind"] == "answer"
+                 for name in c.get("functions", ())}
+        self.functions, self.keeping = notebook_functions(
+            [s if c["kind"] != "answer" else "" for c, s in zip(cells, self.sources)], self.imported, known)
+        self.names = [CellNames(s, self.imported, self.keeping) for s in self.sources]
         self.binds = []
         for cell, names in zip(cells, self.names):
             bound = names.binds | names.maybe_binds
@@ -389,10 +394,10 @@ class Plan:
         definition and every later cell that may rebind or change it."""
         since = next((p for p in range(before - 1, -1, -1) if name in self.names[p].binds), 0)
         return [p for p in range(since, before)
-                if self.cells[p]["kind"] == "instructor" and name in self.names[p].changes()]
+                if self.cells[p]["kind"] == "instructor" and name in self.names[p].changes(self.functions)]
 
     def slice(self, position, names):
-        return slice_statements(self.sources[position], names, self.imported)
+        return slice_statements(self.sources[position], names, self.imported, self.keeping, self.functions)
 
     def _find_needed(self):
         work = [(name, p) for p, c in enumerate(self.cells) if c["kind"] == "test"

@@ -11,7 +11,7 @@ import nbformat
 from nbgrader.api import Gradebook
 
 from course.grading import cells as marks
-from course.grading.names import CellNames, python_source
+from course.grading.names import CellNames, imported_names, notebook_functions, python_source
 
 
 
@@ -61,23 +61,32 @@ def read_spec(db_url, assignment, release_dir=None, source_dir=None):
 
 
 def _solution_names(source_dir, notebook):
-    """{answer grade_id: names its solution defines} from the instructor's source notebook."""
+    """{answer grade_id: {"binds": names its solution defines, "functions": those only ever
+    bound by ``def`` in the notebook, "keeping": those of them that keep their arguments}} from
+    the instructor's source notebook (names only, never code)."""
     path = Path(source_dir or "") / f"{notebook}.ipynb"
     if not source_dir or not path.exists():
         return {}
+    code = [c for c in nbformat.read(str(path), as_version=4).cells if c.cell_type == "code"]
+    sources = [python_source(c.source) for c in code]
+    imported = frozenset().union(*(imported_names(s) for s in sources))
+    functions, keeping = notebook_functions(sources, imported)
     out = {}
-    for cell in nbformat.read(str(path), as_version=4).cells:
+    for cell, source in zip(code, sources):
         meta = marks.nbgrader(cell)
-        if meta.get("solution") and cell.cell_type == "code":
-            names = CellNames(python_source(cell.source))
-            out[meta["grade_id"]] = sorted(names.binds | names.maybe_binds)
+        if meta.get("solution"):
+            names = CellNames(source, imported)
+            bound = names.binds | names.maybe_binds
+            out[meta["grade_id"]] = {"binds": sorted(bound), "functions": sorted(bound & functions),
+                                     "keeping": sorted(bound & keeping)}
     return out
 
 
 def _layout(release_cells, cells, solution_names):
     """The code cells of the released notebook, in order: {"kind" (instructor, answer or
     test), "grade_id", "cell_id", "source" (tests: with their hidden part, from the gradebook),
-    "binds" (answers: the names the instructor's solution defines)}."""
+    "binds", "functions", "keeping" (answers: the names the instructor's solution defines, see
+    ``_solution_names``)}."""
     layout = []
     for cell in release_cells:
         if cell.cell_type != "code":
@@ -88,7 +97,7 @@ def _layout(release_cells, cells, solution_names):
             spec_cell = cells[grade_id]
             entry["source"] = spec_cell["source"]
             if spec_cell["solution"]:
-                entry.update(kind="answer", binds=solution_names.get(grade_id, []))
+                entry.update(kind="answer", **solution_names.get(grade_id, {"binds": []}))
             elif spec_cell["grade"]:
                 entry["kind"] = "test"
         layout.append(entry)
