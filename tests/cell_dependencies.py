@@ -7,15 +7,23 @@ depends on the latest earlier cell that rebinds a name it uses, on every cell si
 bind or mutate it, and on whatever those cells depend on.
 """
 
+import functools
+
 from course.grading.names import EVERYTHING, CellNames, imported_names, notebook_functions  # noqa: F401
 
 
+@functools.lru_cache(maxsize=None)
+def _cell_names(source, imported, keeping):
+    return CellNames(source, imported, keeping)
+
+
+@functools.lru_cache(maxsize=None)
 def dependencies(sources):
-    """For each code cell (by position in ``sources``), the set of earlier positions it can depend
-    on, directly or through other cells."""
+    """For each code cell (by position in ``sources``, a tuple), the set of earlier positions it
+    can depend on, directly or through other cells. (Cached: the packing asks again and again.)"""
     imported = frozenset().union(*(imported_names(s) for s in sources))
     functions, keeping = notebook_functions(sources, imported)
-    cells = [CellNames(source, imported, keeping) for source in sources]
+    cells = [_cell_names(source, imported, keeping) for source in sources]
     changes = [c.changes(functions) for c in cells]
     deps = []
     for i, cell in enumerate(cells):
@@ -35,7 +43,7 @@ def dependencies(sources):
         for j in direct:
             closure |= deps[j]
         deps.append(closure)
-    return deps
+    return tuple(frozenset(d) for d in deps)
 
 
 def answers_reached_by_tests(nb, grade_id_of, also_binds=None):
@@ -52,7 +60,7 @@ def answers_reached_by_tests(nb, grade_id_of, also_binds=None):
             names = CellNames(also_binds[grade_id_of(c)])
             source += "".join(f"\n{name} = None" for name in sorted(names.binds | names.maybe_binds))
         sources.append(source)
-    deps = dependencies(sources)
+    deps = dependencies(tuple(sources))
     meta = [c.get("metadata", {}).get("nbgrader", {}) for c in code]
     answers = {i for i, m in enumerate(meta) if m.get("solution")}
     return {grade_id_of(code[i]): {grade_id_of(code[j]) for j in deps[i] & answers}

@@ -13,6 +13,12 @@ SLOW_MODULES = {"test_autograde.py", "test_grading.py", "test_grading_isolation.
                 "test_start_command.py"}
 
 
+def pytest_addoption(parser):
+    parser.addoption("--full-parity", action="store_true",
+                     help="grade the whole wrong-answer catalogue with the course's grader too and "
+                          "compare every score with nbgrader's (by default: a sample of students)")
+
+
 def pytest_configure(config):
     config.addinivalue_line("markers", "slow: grades classes, runs kernels or browsers, or trains many networks "
                                        "(left out by bin/test --quick)")

@@ -16,6 +16,7 @@ from tests.catalogues import with_cells
 from tests.cell_dependencies import CellNames, answers_reached_by_tests
 from tests.course_repo import RELEASE, assignments, graded_test_ids, nbgrader_meta, notebooks, read, tool_env
 from tests.nbgrader_run import autograde, make_course, read_scores, submit
+from tests.trimmed import trimmed
 
 CATALOGUES = catalogues.load_all()
 _RESULTS = {}
@@ -108,12 +109,15 @@ def class_of(assignment):
     """{student: {notebook: NotebookNode}}: the solution, the release and the catalogue's students."""
     solved = {name: read(path) for name, path in notebooks(assignment).items()}
     released = {name: read(path) for name, path in notebooks(assignment, RELEASE).items()}
-    class_ = {"solution": solved, "release": released}
+    # The catalogue's students hand in trimmed notebooks (tests/trimmed.py): so does a copy of
+    # the solution, which must still get full marks.
+    class_ = {"solution": solved, "release": released,
+              "solution_trimmed": {name: trimmed(nb) for name, nb in solved.items()}}
     for student, variants in class_plan(assignment).items():
         nbs = dict(solved)
         for v in variants:
             nbs[v.notebook] = with_cells(nbs[v.notebook], v.cells)
-        class_[student] = nbs
+        class_[student] = {name: trimmed(nb) for name, nb in nbs.items()}
     return class_
 
 
@@ -128,12 +132,15 @@ def results(assignment, tmp_path_factory):
 
 @pytest.mark.parametrize("assignment", assignments())
 def test_source_gets_full_marks(assignment, tmp_path_factory):
-    graded = results(assignment, tmp_path_factory)["solution"]
-    for name, path in notebooks(assignment).items():
-        tests = graded_test_ids(read(path))
-        assert tests, f"{name} has no autograded tests"
-        short = {t: graded[name][t] for t in tests if graded[name][t].score < graded[name][t].max_score}
-        assert not short, f"{assignment}/{name}: solution loses points on {short}"
+    """The solved source, whole and trimmed of its demonstrations as the catalogue's students
+    are, gets full marks."""
+    for student in ("solution", "solution_trimmed"):
+        graded = results(assignment, tmp_path_factory)[student]
+        for name, path in notebooks(assignment).items():
+            tests = graded_test_ids(read(path))
+            assert tests, f"{name} has no autograded tests"
+            short = {t: graded[name][t] for t in tests if graded[name][t].score < graded[name][t].max_score}
+            assert not short, f"{assignment}/{name}: {student} loses points on {short}"
 
 
 @pytest.mark.parametrize("assignment", assignments())
@@ -187,14 +194,32 @@ def test_wrong_answers_lose_points_only_where_they_reach(assignment, student, tm
                            "analysis says they cannot reach")
 
 
+PARITY_SAMPLE = 4   # catalogue students per assignment beside the solution and the release
+
+
+def parity_students(assignment, full):
+    """Who the course's grader grades for the comparison: everyone with ``--full-parity``;
+    otherwise the solution (whole and trimmed), the release, every student whose answers tamper,
+    and the catalogue students holding the most answers."""
+    plan = class_plan(assignment)
+    if full:
+        return set(class_of(assignment))
+    busiest = sorted(plan, key=lambda s: (-len(plan[s]), s))[:PARITY_SAMPLE]
+    return {"solution", "solution_trimmed", "release", *busiest,
+            *(s for s, vs in plan.items() if any(map(tampers, vs)))}
+
+
 @pytest.mark.parametrize("assignment", assignments())
-def test_course_grader_gives_nbgrader_scores(assignment, tmp_path_factory):
+def test_course_grader_gives_nbgrader_scores(assignment, tmp_path_factory, request):
     """The same class graded by the course's grader (sandboxed kernels, tests in a process of
-    their own): every honest student, right or wrong, gets exactly nbgrader's scores."""
-    expected = results(assignment, tmp_path_factory)
+    their own): every honest student, right or wrong, gets exactly nbgrader's scores. (A sample of
+    the class by default: ``--full-parity`` grades all of it.)"""
+    students = parity_students(assignment, request.config.getoption("--full-parity"))
+    expected = {s: scores for s, scores in results(assignment, tmp_path_factory).items() if s in students}
     root = make_course(tmp_path_factory.mktemp(f"ours_{assignment}"), [assignment])
     for student, nbs in class_of(assignment).items():
-        submit(root, assignment, student, nbs)
+        if student in students:
+            submit(root, assignment, student, nbs)
     (root / "tmp").mkdir()
     graded = subprocess.run([sys.executable, "-m", "course.grading", "class", assignment, "--jobs",
                              str(os.cpu_count() or 1), "--quiet", "--course", str(root)], cwd=root,
@@ -202,6 +227,7 @@ def test_course_grader_gives_nbgrader_scores(assignment, tmp_path_factory):
     assert graded.returncode == 0, graded.stderr[-2000:]
     ours = read_scores(root, assignment)
     tamperers = {s for s, vs in class_plan(assignment).items() if any(map(tampers, vs))}
+    assert set(ours) == students, "every student of the sample was graded"
     differ = {(s, nb, g): (ours[s][nb][g].score, c.score) for s, nbs in expected.items() if s not in tamperers
               for nb, cells in nbs.items() for g, c in cells.items() if ours[s][nb][g].score != c.score}
     assert not differ, f"(course grader, nbgrader): {differ}"

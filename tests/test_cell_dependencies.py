@@ -12,7 +12,7 @@ SETUP = "import numpy as np\nfrom course import checks"
 
 
 def deps(*cells):
-    return [sorted(d) for d in dependencies([SETUP, *cells])]
+    return [sorted(d) for d in dependencies((SETUP, *cells))]
 
 
 def test_a_test_depends_on_the_function_it_calls_and_what_that_function_reads_when_called():

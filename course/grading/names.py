@@ -24,6 +24,7 @@ a function passed as an argument (``check(forward)``) is not changed by it. A ce
 """
 
 import ast
+import functools
 
 OPAQUE_NAMES = {"exec", "eval", "compile", "globals", "locals", "vars", "setattr", "delattr",
                 "__import__", "open", "__builtins__", "get_ipython"}
@@ -49,6 +50,12 @@ _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef,
            ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
 
 
+@functools.lru_cache(maxsize=4096)
+def _parse(source):
+    """A cell's syntax tree, parsed once (the analysis reads it and never changes it)."""
+    return ast.parse(source)
+
+
 def _base_name(node):
     while isinstance(node, (ast.Attribute, ast.Subscript, ast.Starred)):
         node = node.value
@@ -64,7 +71,7 @@ def _imports_opaque_module(node):
 def imported_names(source):
     """Names a cell binds by ``import`` at top level."""
     try:
-        tree = ast.parse(source)
+        tree = _parse(source)
     except SyntaxError:
         return set()
     return {alias.asname or alias.name.split(".")[0]
@@ -117,6 +124,13 @@ def keeps_arguments(fn, keeping=frozenset(), imported=frozenset()):
     was: nothing is stored on or done in place to a name that is not the function's own new
     object (``grads = {}``, ``Z = X @ W``), and every call it makes is a library call that changes
     nothing, a method of ``PURE_METHODS``, or a function of ``keeping``. Errs towards False."""
+    ok, callees = _argument_facts(fn, imported)
+    return ok and callees <= keeping
+
+
+def _argument_facts(fn, imported):
+    """(whether ``fn`` keeps its arguments provided the functions it calls by name do, the
+    names of those functions)."""
     fresh, other, judged = set(), set(), set()
     for node in ast.walk(fn):
         if isinstance(node, ast.Assign) and all(isinstance(t, ast.Name) for t in node.targets):
@@ -129,22 +143,22 @@ def keeps_arguments(fn, keeping=frozenset(), imported=frozenset()):
             other.add(node.id)      # for-loop targets, unpacking, with ... as: maybe not new
         elif isinstance(node, ast.arg):
             other.add(node.arg)
-    own = fresh - other
+    own, callees = fresh - other, set()
     for node in ast.walk(fn):
         if isinstance(node, (ast.Global, ast.Nonlocal, ast.Delete)):
-            return False
+            return False, frozenset()
         if isinstance(node, (ast.Import, ast.ImportFrom)) and _imports_opaque_module(node):
-            return False
+            return False, frozenset()
         if isinstance(node, ast.Name) and node.id in OPAQUE_NAMES:
-            return False
+            return False, frozenset()
         if isinstance(node, ast.AugAssign) and _base_name(node.target) not in own:
-            return False
+            return False, frozenset()
         if isinstance(node, (ast.Attribute, ast.Subscript)) and isinstance(node.ctx, (ast.Store, ast.Del)):
             if _base_name(node) not in own:
-                return False
+                return False, frozenset()
         if isinstance(node, ast.Call):
             if any(k.arg == "out" for k in node.keywords):
-                return False
+                return False, frozenset()
             func, base = node.func, _base_name(node.func)
             if isinstance(func, ast.Attribute):
                 if base in imported and isinstance(func.value, (ast.Name, ast.Attribute)):
@@ -152,13 +166,28 @@ def keeps_arguments(fn, keeping=frozenset(), imported=frozenset()):
                 else:
                     ok = func.attr in PURE_METHODS or (base in own and isinstance(func.value, ast.Name))
             elif isinstance(func, ast.Name):
-                ok = func.id in keeping or func.id in PURE_BUILTINS or \
-                    (func.id in imported and func.id not in MUTATING_CALLS)
+                ok = func.id in PURE_BUILTINS or (func.id in imported and func.id not in MUTATING_CALLS)
+                if not ok and func.id not in imported:
+                    callees.add(func.id)      # fine if it keeps its arguments too
+                    ok = True
             else:
                 ok = False
             if not ok:
-                return False
-    return True
+                return False, frozenset()
+    return True, frozenset(callees)
+
+
+@functools.lru_cache(maxsize=4096)
+def _cell_functions(source, imported):
+    """(top-level defs as (name, keeps-if-its-callees-do, callees), other names the cell binds)."""
+    try:
+        tree = _parse(source)
+    except SyntaxError:
+        return (), frozenset()
+    top = [st for st in tree.body if isinstance(st, (ast.FunctionDef, ast.AsyncFunctionDef))]
+    names = CellNames(source, imported)
+    return (tuple((st.name, *_argument_facts(st, imported)) for st in top),
+            frozenset(names.binds | names.maybe_binds) - {st.name for st in top})
 
 
 def notebook_functions(sources, imported=frozenset(), known=None):
@@ -167,22 +196,16 @@ def notebook_functions(sources, imported=frozenset(), known=None):
     a function calling another one relies on that one keeping them too). ``known``: {name: keeps}
     for functions defined in cells whose code is not in ``sources``."""
     known = known or {}
-    defs, others = {name: [] for name in known}, set()
+    facts, others = {name: [(keeps, frozenset())] for name, keeps in known.items()}, set()
     for source in sources:
-        try:
-            tree = ast.parse(source)
-        except SyntaxError:
-            continue
-        top = [st for st in tree.body if isinstance(st, (ast.FunctionDef, ast.AsyncFunctionDef))]
-        for stmt in top:
-            defs.setdefault(stmt.name, []).append(stmt)
-        names = CellNames(source, imported)
-        others |= (names.binds | names.maybe_binds) - {st.name for st in top}
-    functions = frozenset(defs) - others
-    keeping = {name for name in functions if known.get(name, True)}
+        defs, bound = _cell_functions(source, frozenset(imported))
+        for name, ok, callees in defs:
+            facts.setdefault(name, []).append((ok, callees))
+        others |= bound
+    functions = frozenset(facts) - others
+    keeping = {name for name in functions if all(ok for ok, _ in facts[name])}
     while True:
-        drop = {name for name in keeping
-                if not all(keeps_arguments(fn, keeping, imported) for fn in defs[name])}
+        drop = {name for name in keeping if not all(callees <= keeping for _, callees in facts[name])}
         if not drop:
             return functions, frozenset(keeping)
         keeping -= drop
@@ -201,7 +224,7 @@ class CellNames:
         self.inner_uses = set()      # notebook names read inside functions, at call time
         self.opaque = False
         try:
-            tree = ast.parse(source)
+            tree = _parse(source)
         except SyntaxError:
             self.opaque = True
             return
