@@ -72,7 +72,8 @@ def autograde(workdir, assignment, submissions, shards=None):
 
     Returns {student: {notebook: {grade_id: CellScore}}}.
     """
-    shards = max(1, min(shards or os.cpu_count() or 1, len(submissions)))
+    # One shard more than cores: a shard spends part of its time starting kernels and writing.
+    shards = max(1, min(shards or (os.cpu_count() or 1) + 1, len(submissions)))
     students = sorted(submissions)
     groups = [students[i::shards] for i in range(shards)]
 

@@ -194,7 +194,7 @@ def test_wrong_answers_lose_points_only_where_they_reach(assignment, student, tm
                            "analysis says they cannot reach")
 
 
-PARITY_SAMPLE = 4   # catalogue students per assignment beside the solution and the release
+PARITY_SAMPLE = 2   # catalogue students per assignment beside the solution and the release
 
 
 def parity_students(assignment, full):
